@@ -1,0 +1,136 @@
+"""Configuration: defaults < TOML file < ROOMWATCH_* environment, validated once.
+
+Every setting has one environment variable: ``ROOMWATCH_<SECTION>_<KEY>`` (upper case),
+except the top-level ones (``ROOMWATCH_DATABASE_URL``, ``ROOMWATCH_SECRET_KEY``...).
+A wrong key or value is a :class:`ConfigError` whose one line names the key and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.errors import ConfigError
+
+ENV_PREFIX = "ROOMWATCH_"
+DEFAULT_VAR = Path("var")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    rule_tick_seconds: float = Field(5.0, gt=0)
+    max_batch_samples: int = Field(10_000, gt=0)
+    max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
+    language: str = "zh_CN"
+
+
+class AgentSettings(_Section):
+    name: str = "agent-1"
+    server_url: str = "http://127.0.0.1:8080"
+    token: str = ""
+    targets_file: str = ""
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(9108, ge=0, le=65535)
+    spool_dir: str = "var/spool"
+    concurrency: int = Field(32, gt=0)
+    push_interval_seconds: float = Field(5.0, gt=0)
+    targets_refresh_seconds: float = Field(60.0, gt=0)
+
+
+class RulesSettings(_Section):
+    paths: list[str] = Field(default_factory=list)  # extra rule files/dirs; built-ins always load
+    builtin: bool = True
+
+
+class Settings(_Section):
+    database_url: str = "sqlite:///var/roomwatch.db"
+    secret_key: str = ""
+    log_level: str = "INFO"
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    rules: RulesSettings = Field(default_factory=RulesSettings)
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """Map ROOMWATCH_* variables onto the settings tree; unknown names are errors."""
+    out: dict[str, Any] = {}
+    sections: dict[str, type[_Section]] = {
+        "server": ServerSettings,
+        "agent": AgentSettings,
+        "rules": RulesSettings,
+    }
+    top = set(Settings.model_fields) - set(sections)
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name == "ROOMWATCH_CONFIG":
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key in {"admin_password", "test_database_url"}:  # read by their own commands
+            continue
+        if key in top:
+            out[key] = raw
+            continue
+        for sect, model in sections.items():
+            if key.startswith(sect + "_") and key[len(sect) + 1 :] in model.model_fields:
+                field = key[len(sect) + 1 :]
+                value: Any = raw.split(",") if field == "paths" else raw
+                out.setdefault(sect, {})[field] = value
+                break
+        else:
+            raise ConfigError(
+                f"unknown environment variable {name}: remove it or use one of "
+                f"ROOMWATCH_DATABASE_URL, ROOMWATCH_SERVER_PORT, ROOMWATCH_AGENT_TOKEN, ..."
+            )
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(merged.get(k), dict):
+            merged[k] = _merge(merged[k], v)
+        else:
+            merged[k] = v
+    return merged
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Load settings from an optional TOML file and the environment."""
+    env = os.environ if env is None else env
+    path = path or env.get("ROOMWATCH_CONFIG") or None
+    data: dict[str, Any] = {}
+    where = "defaults"
+    if path:
+        p = Path(path)
+        where = str(p)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"config file {p} not found: check --config / ROOMWATCH_CONFIG"
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{p}: not valid TOML ({exc}): fix the syntax") from None
+    data = _merge(data, _env_overrides(env))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(
+                f"{where}: unknown setting '{loc}': remove it or check its spelling "
+                f"(see roomwatch.example.toml)"
+            ) from None
+        raise ConfigError(f"{where}: setting '{loc}': {err['msg']}") from None

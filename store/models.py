@@ -1,0 +1,202 @@
+"""Tables of the foundation: accounts, ledger, time series, rule states, alarms, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.base import Base, UTCDateTime, str40, str100, str200, utc
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str100] = mapped_column(unique=True)
+    display_name: Mapped[str100] = mapped_column(default="")
+    role: Mapped[str40]
+    password_hash: Mapped[str200]
+    language: Mapped[str40] = mapped_column(default="zh_CN")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[utc]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str100] = mapped_column(unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[utc]
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Room(Base):
+    __tablename__ = "rooms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str100] = mapped_column(unique=True)
+    title_zh: Mapped[str200] = mapped_column(default="")
+    title_en: Mapped[str200] = mapped_column(default="")
+    racks: Mapped[list[Rack]] = relationship(back_populates="room", order_by="Rack.name")
+
+
+class Rack(Base):
+    __tablename__ = "racks"
+    __table_args__ = (UniqueConstraint("room_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    name: Mapped[str100]
+    height_u: Mapped[int] = mapped_column(default=42)
+    room: Mapped[Room] = relationship(back_populates="racks")
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str100] = mapped_column(unique=True)
+    kind: Mapped[str40] = mapped_column(default="snmp")  # snmp | host
+    device_type: Mapped[str40] = mapped_column(default="server")
+    title_zh: Mapped[str200] = mapped_column(default="")
+    title_en: Mapped[str200] = mapped_column(default="")
+    vendor: Mapped[str100] = mapped_column(default="")
+    model: Mapped[str100] = mapped_column(default="")
+    address: Mapped[str200] = mapped_column(default="127.0.0.1")
+    port: Mapped[int] = mapped_column(default=161)
+    snmp_version: Mapped[str40] = mapped_column(default="2c")
+    community: Mapped[str100] = mapped_column(default="public")
+    profile: Mapped[str100] = mapped_column(default="auto")
+    interval_seconds: Mapped[float] = mapped_column(Float, default=30.0)
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=2.0)
+    retries: Mapped[int] = mapped_column(default=1)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), nullable=True)
+    rack_id: Mapped[int | None] = mapped_column(ForeignKey("racks.id"), nullable=True)
+    position_u: Mapped[int | None] = mapped_column(nullable=True)
+    room: Mapped[Room | None] = relationship()
+    rack: Mapped[Rack | None] = relationship()
+
+
+class Series(Base):
+    """One series (device × metric × instance) and its latest value."""
+
+    __tablename__ = "series"
+    __table_args__ = (UniqueConstraint("device", "metric", "instance"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device: Mapped[str100]
+    metric: Mapped[str100]
+    instance: Mapped[str200] = mapped_column(default="")
+    unit: Mapped[str40] = mapped_column(default="")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ts: Mapped[utc]
+
+
+class RawSample(Base):
+    __tablename__ = "raw_samples"
+    __table_args__ = (Index("ix_raw_samples_series_ts", "series_id", "ts"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    ts: Mapped[utc]
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RuleState(Base):
+    """Persisted state machine of one rule × device × instance (restart-safe)."""
+
+    __tablename__ = "rule_states"
+    __table_args__ = (UniqueConstraint("rule", "device", "instance"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str100]
+    device: Mapped[str100]
+    instance: Mapped[str200] = mapped_column(default="")
+    state: Mapped[str40]
+    severity: Mapped[int | None] = mapped_column(nullable=True)
+    since: Mapped[utc]
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[utc]
+
+
+OPEN_ALARM = text("status <> 'resolved'")
+
+
+class Alarm(Base):
+    __tablename__ = "alarms"
+    __table_args__ = (
+        Index(
+            "uq_alarms_open",
+            "rule",
+            "device",
+            "instance",
+            unique=True,
+            sqlite_where=OPEN_ALARM,
+            postgresql_where=OPEN_ALARM,
+        ),
+        Index("ix_alarms_status", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str100]
+    device: Mapped[str100]
+    instance: Mapped[str200] = mapped_column(default="")
+    severity: Mapped[int]
+    peak_severity: Mapped[int]
+    status: Mapped[str40] = mapped_column(default="firing")  # firing|acknowledged|resolved
+    summary_zh: Mapped[str] = mapped_column(Text, default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_seen: Mapped[utc]
+    last_seen: Mapped[utc]
+    count: Mapped[int] = mapped_column(default=1)
+    acked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ack_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    events: Mapped[list[AlarmEvent]] = relationship(
+        back_populates="alarm", order_by="AlarmEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class AlarmEvent(Base):
+    """Alarm history: written only on a transition, with the reason."""
+
+    __tablename__ = "alarm_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("alarms.id", ondelete="CASCADE"), index=True)
+    ts: Mapped[utc]
+    kind: Mapped[str40]  # fired | severity | acknowledged | resolved | comment
+    actor: Mapped[str100] = mapped_column(default="system")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    alarm: Mapped[Alarm] = relationship(back_populates="events")
+
+
+class AuditEntry(Base):
+    """Who did what, when, from where, with before/after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ts: Mapped[utc] = mapped_column(index=True)
+    actor: Mapped[str100]
+    action: Mapped[str100]
+    object_type: Mapped[str40] = mapped_column(default="")
+    object_id: Mapped[str100] = mapped_column(default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    address: Mapped[str100] = mapped_column(default="")
+    request_id: Mapped[str100] = mapped_column(default="")
