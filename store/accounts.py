@@ -114,3 +114,15 @@ def verify_token(session: Session, token: str) -> ApiToken | None:
     if row is not None:
         row.last_used_at = datetime.now(UTC)
     return row
+
+
+def rotate_token(session: Session, name: str, actor: str = "system") -> str:
+    """Give token ``name`` a new secret (creating it if missing); the old one stops working."""
+    row = session.scalar(select(ApiToken).where(ApiToken.name == name))
+    if row is None:
+        return create_token(session, name, actor)
+    token = "rw_" + secrets.token_urlsafe(32)
+    row.token_hash = _token_hash(token)
+    row.active = True
+    audit.record(session, actor, "token.rotate", "token", name)
+    return token

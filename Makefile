@@ -1,0 +1,51 @@
+# roomwatch — make help lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test check lint types bench wheel-smoke screenshot system-deps clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install -q -e '.[demo,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install roomwatch with its demo and dev extras (idempotent)
+
+run: install ## Run the demo: server, agent and a simulated machine room on http://127.0.0.1:8080
+	$(BIN)/roomwatch demo
+
+system-deps: ## Install what the tests need from Debian (Chromium for e2e, net-snmp tools) when missing
+	@bash scripts/system-deps.sh
+
+test: install system-deps ## Run the whole test suite, then the wheel smoke test
+	$(BIN)/python -m pytest
+	bash scripts/wheel-smoke.sh
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install ## mypy on the core packages
+	$(BIN)/mypy
+
+check: lint types ## Lint, types and tests
+	$(BIN)/python -m pytest
+
+bench: install ## Benchmarks, with the peers' figures from the same run
+	$(BIN)/python -m bench
+
+wheel-smoke: install ## Build the wheel, install it in a clean venv, run --version and demo --check
+	bash scripts/wheel-smoke.sh
+
+screenshot: install system-deps ## Take docs/img/overview.png from a running demo with headless Chromium
+	$(BIN)/python scripts/screenshot.py docs/img/overview.png
+
+clean: ## Remove build output (keeps .venv and var/)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

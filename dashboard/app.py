@@ -1,0 +1,104 @@
+"""The Flask application factory: settings, database, security, i18n and the blueprints."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from core.config import Settings, load_settings
+from dashboard import errors, formatting, i18n, security
+from dashboard.alarms import bp as alarms_bp
+from dashboard.api import bp as api_bp
+from dashboard.auth import bp as auth_bp
+from dashboard.devices import bp as devices_bp
+from dashboard.extensions import make_extension
+from dashboard.overview import bp as overview_bp
+from store.db import make_engine, require_current
+
+SECRET_FILE = "secret_key"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the dashboard + API app.
+
+    ``settings`` default to :func:`load_settings` (file and environment); ``engine`` to
+    one made from ``settings.database_url``, which must be migrated to head.
+    ``test_config`` overrides Flask configuration keys (``TESTING``, ``SECRET_KEY``...).
+    """
+    settings = settings or load_settings()
+    if engine is None:
+        engine = make_engine(settings.database_url)
+        require_current(engine)
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SESSION_COOKIE_NAME="roomwatch_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # one shift
+        MAX_CONTENT_LENGTH=settings.server.max_body_bytes,
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.secret_key or _stored_secret(
+            _secret_dir(settings.database_url, app.instance_path)
+        )
+
+    make_extension(settings, engine).init_app(app)
+    CSRFProtect().init_app(app)
+    app.extensions["csrf"].exempt(api_bp)
+    i18n.init_app(app)
+    formatting.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    for bp in (auth_bp, overview_bp, devices_bp, alarms_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    return app
+
+
+def _secret_dir(database_url: str, instance_path: str) -> Path:
+    """Next to the SQLite file when there is one, else in the instance folder."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).parent
+    return Path(instance_path)
+
+
+def _stored_secret(folder: Path) -> str:
+    """A random key generated once and kept in ``folder/secret_key`` (mode 0600)."""
+    path = folder / SECRET_FILE
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    except FileNotFoundError:
+        pass
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key + "\n")
+    try:
+        os.link(tmp, path)  # first writer wins when two servers start together
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+    finally:
+        tmp.unlink(missing_ok=True)
+    return key

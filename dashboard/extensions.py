@@ -1,0 +1,58 @@
+"""The dashboard's hold on the database: one engine per app, one session per request.
+
+The session is opened on first use and closed at teardown. Every read and write runs in
+an explicit ``with db_session().begin():`` block, so no transaction outlives its block
+(sessions keep loaded objects usable after commit: ``expire_on_commit=False``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock, SystemClock
+from core.config import Settings
+from store.db import session_factory
+
+EXTENSION = "roomwatch"
+
+
+@dataclass
+class Roomwatch:
+    """What the app holds for its views: settings, the engine, its sessions and a clock."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions[EXTENSION] = self
+        app.teardown_appcontext(_close_session)
+
+
+def make_extension(settings: Settings, engine: Engine) -> Roomwatch:
+    return Roomwatch(settings=settings, engine=engine, sessions=session_factory(engine))
+
+
+def roomwatch() -> Roomwatch:
+    ext: Roomwatch = current_app.extensions[EXTENSION]
+    return ext
+
+
+def db_session() -> Session:
+    """This request's session (opened on first use)."""
+    s: Session | None = g.get("_rw_session")
+    if s is None:
+        s = roomwatch().sessions()
+        g._rw_session = s
+    return s
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    s: Session | None = g.pop("_rw_session", None)
+    if s is not None:
+        s.close()

@@ -1,0 +1,140 @@
+"""``roomwatch serve``: the dashboard and API under waitress, plus the background services."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import Flask
+from sqlalchemy import Engine
+from waitress.server import create_server
+
+from core.config import Settings, load_settings
+from core.errors import PortInUseError
+from core.logging import setup_logging
+from store import timeseries
+from store.db import make_engine, require_current, session_factory
+
+log = logging.getLogger("roomwatch.serve")
+
+RAW_RETENTION = timedelta(days=7)
+
+
+class WebServer:
+    """waitress serving the app on a thread; ``port`` is the bound port (0 picks a free one)."""
+
+    def __init__(self, app: Flask, host: str, port: int) -> None:
+        try:
+            self._server = create_server(app, host=host, port=port, threads=8, ident="roomwatch")
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(
+                    f"port {port} on {host} is already in use: stop the program using it or "
+                    "choose another port (--port or ROOMWATCH_SERVER_PORT)"
+                ) from None
+            raise
+        self.host = host
+        self.port = int(self._server.effective_port)  # type: ignore[union-attr]
+        self._thread = threading.Thread(target=self._run, name="web", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError):  # closed while stopping
+            self._server.run()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.close()
+        self._thread.join(timeout=5)
+
+
+class BackgroundServices:
+    """Rule tick and retention, on one thread, until ``stop`` is set."""
+
+    def __init__(self, engine: Engine, settings: Settings, stop: threading.Event) -> None:
+        from pathlib import Path
+
+        from rules.loader import load_rules
+        from rules.service import RuleRunner
+
+        rules = load_rules([Path(p) for p in settings.rules.paths], builtin=settings.rules.builtin)
+        self.runner = RuleRunner(rules)
+        self.factory = session_factory(engine)
+        self.tick_seconds = settings.server.rule_tick_seconds
+        self.stop_event = stop
+        self.ticks = 0
+        self._thread = threading.Thread(target=self._loop, name="background", daemon=True)
+        self._last_prune = datetime.min.replace(tzinfo=UTC)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self, timeout: float = 10) -> None:
+        self._thread.join(timeout)
+
+    def tick_once(self) -> None:
+        now = datetime.now(UTC)
+        with self.factory() as s, s.begin():
+            self.runner.tick(s, now)
+        if now - self._last_prune > timedelta(hours=1):
+            with self.factory() as s, s.begin():
+                pruned = timeseries.prune_raw(s, now - RAW_RETENTION)
+            if pruned:
+                log.info("retention: removed %d raw samples older than %s", pruned, RAW_RETENTION)
+            self._last_prune = now
+        self.ticks += 1
+
+    def _loop(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                self.tick_once()
+            except Exception:  # the loop must survive a bad tick; the error is logged
+                log.exception("rule tick failed")
+            self.stop_event.wait(self.tick_seconds)
+
+
+def open_database(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    require_current(engine)
+    return engine
+
+
+@click.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config.")
+@click.option("--host", default=None, help="Listen address (default from config: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Listen port (default from config: 8080).")
+def serve(config_path: str | None, host: str | None, port: int | None) -> None:
+    """Run the dashboard, the API and the rule engine until Ctrl-C."""
+    from dashboard.app import create_app
+
+    settings = load_settings(config_path)
+    setup_logging(settings.log_level)
+    engine = open_database(settings)
+    stop = threading.Event()
+    background = BackgroundServices(engine, settings, stop)
+    app = create_app(settings, engine=engine)
+    web = WebServer(
+        app, host or settings.server.host, port if port is not None else settings.server.port
+    )
+    web.start()
+    background.start()
+    click.echo(f"roomwatch serving on {web.url} (Ctrl-C to stop)")
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        click.echo("stopping…")
+    finally:
+        stop.set()
+        web.stop()
+        background.join()
+        engine.dispose()
