@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import datetime
@@ -22,10 +23,8 @@ def probe_host(device: str, ts: datetime) -> list[Sample]:
         Sample(device, "host_uptime_seconds", "", round(time.time() - psutil.boot_time(), 3),
                ts, "s"),
     ]
-    try:
+    with contextlib.suppress(OSError):  # no load average on this platform
         out.append(Sample(device, "host_load1", "", os.getloadavg()[0], ts))
-    except OSError:  # not available on this platform
-        pass
     seen: set[str] = set()
     for part in psutil.disk_partitions(all=False):
         if part.fstype in _SKIP_FSTYPES or part.mountpoint in seen:

@@ -3,9 +3,11 @@ for a device's fault: a dead or odd device gives ``device_up 0`` with the reason
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from agent.host_probe import probe_host
 from agent.snmp import SnmpError, SnmpSession, SnmpTimeout, new_engine
@@ -38,7 +40,7 @@ class Poller:
         self.max_repetitions = max_repetitions
         self._rates = RateTracker()
         self._detected: dict[tuple[str, str, int], str] = {}
-        self._engine = new_engine()
+        self._engine: Any = None  # created in the event loop that polls
 
     async def poll(self, target: Target) -> PollResult:
         started = time.monotonic()
@@ -56,6 +58,8 @@ class Poller:
         if target.profile != "auto" and target.profile not in self.profiles:
             return self._down(target, started, f"unknown profile {target.profile!r}: use one "
                               f"of {', '.join(sorted(self.profiles))} or 'auto'")
+        if self._engine is None:
+            self._engine = new_engine()
         session = SnmpSession(target.address, target.port, target.credentials, target.timeout,
                               target.retries, engine=self._engine)
         try:
@@ -99,4 +103,8 @@ class Poller:
             del self._detected[key]
 
     def close(self) -> None:
-        self._engine.close_dispatcher()
+        """Release the SNMP engine's sockets; call from the loop that polled if it still runs."""
+        if self._engine is not None:
+            with contextlib.suppress(RuntimeError):  # its event loop is already closed
+                self._engine.close_dispatcher()
+            self._engine = None

@@ -76,6 +76,11 @@ def _number(value: Raw) -> float | None:
         return None
 
 
+def _scaled(number: float, scale: float) -> float:
+    # 254 * 0.1 is 25.400000000000002 in binary floating point: keep what the device meant
+    return number if scale == 1 else round(number * scale, 9)
+
+
 class _Builder:
     def __init__(self, device: str, ts: datetime) -> None:
         self.device = device
@@ -111,16 +116,20 @@ class _Builder:
                 Sample(self.device, spec.name, instance, float(code), self.ts, spec.unit, label)
             )
         elif spec.kind is MetricKind.COUNTER:
-            if number < 0 or number != int(number):
-                self.unknown(spec, instance, f"counter is not a non-negative integer: {value!r}")
+            # keep ints exact: a float cannot hold every 64-bit counter value
+            raw = value if isinstance(value, int) else int(number)
+            fraction = not isinstance(value, int) and raw != number
+            if raw < 0 or fraction or raw >= 1 << spec.width:
+                self.unknown(spec, instance, f"counter outside 0..2^{spec.width}-1: {value!r}")
                 return
             self.counters.append(
-                CounterReading(self.device, spec.name, instance, int(number), spec.width,
+                CounterReading(self.device, spec.name, instance, raw, spec.width,
                                spec.unit, self.ts)
             )
         else:
             self.samples.append(
-                Sample(self.device, spec.name, instance, number * spec.scale, self.ts, spec.unit)
+                Sample(self.device, spec.name, instance, _scaled(number, spec.scale), self.ts,
+                       spec.unit)
             )
 
 

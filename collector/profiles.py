@@ -134,7 +134,7 @@ class Profile(_Model):
 def default_profiles_dir() -> Path:
     import devices
 
-    return Path(devices.__file__).parent / "profiles"
+    return Path(next(iter(devices.__path__))) / "profiles"  # works as a namespace package too
 
 
 def _format_error(path: Path, exc: ValidationError) -> str:

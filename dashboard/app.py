@@ -99,6 +99,8 @@ def _stored_secret(folder: Path) -> str:
         os.link(tmp, path)  # first writer wins when two servers start together
     except FileExistsError:
         key = path.read_text(encoding="ascii").strip()
+    except OSError:  # no hard links on this filesystem
+        os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return key

@@ -63,8 +63,9 @@ def handle_csrf(exc: CSRFError) -> ResponseReturnValue:
 
 
 def handle_500(exc: InternalServerError) -> ResponseReturnValue:
-    log.error("unhandled error on %s %s", request.method, request.path,
-              exc_info=exc.original_exception)
+    log.error(
+        "unhandled error on %s %s", request.method, request.path, exc_info=exc.original_exception
+    )
     if _is_api():
         return api_error(500, "internal error: see the server log")
     return _page(500)

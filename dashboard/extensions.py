@@ -8,14 +8,16 @@ an explicit ``with db_session().begin():`` block, so no transaction outlives its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from store.db import session_factory
+from store.models import AuditEntry
 
 EXTENSION = "roomwatch"
 
@@ -48,8 +50,20 @@ def db_session() -> Session:
     s: Session | None = g.get("_rw_session")
     if s is None:
         s = roomwatch().sessions()
+        event.listen(s, "before_flush", _stamp_audit_entries)
         g._rw_session = s
     return s
+
+
+def _stamp_audit_entries(s: Session, _context: Any, _instances: Any) -> None:
+    """Audit entries that services write (they know no HTTP) get this request's address
+    and request id, so every entry of a web action says where it came from."""
+    if not has_request_context():
+        return
+    for obj in s.new:
+        if isinstance(obj, AuditEntry):
+            obj.address = obj.address or (request.remote_addr or "")[:100]
+            obj.request_id = obj.request_id or str(g.get("request_id", ""))
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -96,7 +96,5 @@ def is_stale(ts: datetime, now: datetime, interval_seconds: float) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        localtime=localtime, sample_value=sample_value, number=number
-    )
+    app.jinja_env.filters.update(localtime=localtime, sample_value=sample_value, number=number)
     app.jinja_env.globals.update(age=age, label=label)

@@ -8,7 +8,7 @@ the catalogs complete). Templates call ``_('nav.alarms')``; Python code calls :f
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ FALLBACK = "en"
 _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "en_us": "en", "en-us": "en"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """The messages of one language, read once from its JSON file."""
     data = json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
@@ -77,6 +77,14 @@ def label(prefix: str, key: object) -> str:
     return gettext(msgid) if has(msgid) else str(key)
 
 
+def localized(zh: str | None, en: str | None, fallback: str = "") -> str:
+    """Pick a stored text pair (title_zh/title_en, summary_zh/summary_en) for this user."""
+    first, second = (en, zh) if current_language() == "en" else (zh, en)
+    return first or second or fallback
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(_=gettext, gettext=gettext, label=label, LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(
+        _=gettext, gettext=gettext, label=label, localized=localized, LANGUAGES=LANGUAGES
+    )
     app.jinja_env.globals["current_language"] = current_language

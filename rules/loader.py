@@ -72,6 +72,8 @@ def _read(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        if exc.problem and exc.context and exc.context_mark:
+            problem += f" ({exc.context} started on line {exc.context_mark.line + 1})"
         return [], [Problem(name, line, "yaml", f"{problem} — fix the YAML syntax")]
     except yaml.YAMLError as exc:
         return [], [Problem(name, 1, "yaml", f"{exc} — fix the YAML syntax")]
@@ -82,10 +84,11 @@ def _read(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
     try:
         model = RuleFileModel.model_validate(data)
     except ValidationError as exc:
-        return [], [
+        found = [
             Problem(name, line_of(data, err["loc"]), _field_path(data, err["loc"]), describe(err))
             for err in exc.errors()
         ]
+        return [], sorted(found, key=lambda p: p.line)
     items = data["rules"]
     specs: list[RuleSpec] = []
     problems: list[Problem] = []

@@ -54,10 +54,10 @@ def parse_duration(raw: object) -> float:
 
 def _parse_op(raw: object) -> Op:
     try:
-        return Op(str(raw).strip()) if isinstance(raw, str) else Op(raw)
+        return Op(raw.strip() if isinstance(raw, str) else raw)  # type: ignore[arg-type]
     except ValueError:
         raise ValueError(
-            f"{raw!r} is not an operator — use one of {OPS} (quoted, e.g. op: \">\")"
+            f'{raw!r} is not an operator — use one of {OPS} (quoted, e.g. op: ">")'
         ) from None
 
 
@@ -148,9 +148,7 @@ class RuleModel(BaseModel):
             for sev, t in ((Severity.CRITICAL, self.critical), (Severity.WARNING, self.warning))
             if t is not None
         ]
-        when = (
-            Condition(self.when.metric, self.when.op, self.when.value) if self.when else None
-        )
+        when = Condition(self.when.metric, self.when.op, self.when.value) if self.when else None
         return RuleSpec(
             name=self.name,
             title_zh=self.title_zh,

@@ -94,10 +94,6 @@ class RuleSpec:
     def scoped(self) -> bool:
         return bool(self.device_types or self.devices)
 
-    @property
-    def least_severe(self) -> Level:
-        return self.levels[-1]
-
     def match(self, value: float | None) -> Level | None:
         """The worst level the value reaches, or None."""
         if value is None:

@@ -35,9 +35,8 @@ def check_template(template: str) -> None:
         raise ValueError(f"{exc} — write {{{{ and }}}} for literal braces") from None
     for field in fields:
         if field not in PLACEHOLDERS:
-            raise ValueError(
-                f"unknown placeholder {{{field}}} — use {', '.join(f'{{{p}}}' for p in PLACEHOLDERS)}"
-            )
+            known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {{{field}}} — use {known}")
     try:
         render(template, "d", "d", "", 1.0, "", 1.0)
     except (ValueError, TypeError) as exc:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Table, delete, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -19,12 +20,26 @@ from store.models import RawSample, Series
 SeriesKey = tuple[str, str, str]
 
 
-def _insert_for(session: Session):  # type: ignore[no-untyped-def]
-    return (
-        postgresql.insert
-        if session.bind and session.bind.dialect.name == "postgresql"
-        else sqlite.insert
-    )
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE of a series' latest value, only when newer.
+
+    Built once per dialect and run as an executemany, so SQLAlchemy compiles it once.
+    """
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = cast(Table, Series.__table__)
+        ins = insert(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["device", "metric", "instance"],
+            set_={c: ins.excluded[c] for c in ("unit", "value", "text", "ts")},
+            where=ins.excluded.ts >= table.c.ts,
+        )
+        _UPSERTS[dialect] = stmt
+    return stmt
 
 
 def write_samples(session: Session, samples: Sequence[Sample]) -> int:
@@ -41,35 +56,13 @@ def write_samples(session: Session, samples: Sequence[Sample]) -> int:
         cur = newest.get(s.key)
         if cur is None or s.ts >= cur.ts:
             newest[s.key] = s
-    insert = _insert_for(session)
     rows = [
-        {
-            "device": s.device,
-            "metric": s.metric,
-            "instance": s.instance,
-            "unit": s.unit,
-            "value": s.value,
-            "text": s.text,
-            "ts": s.ts,
-        }
+        {"device": s.device, "metric": s.metric, "instance": s.instance, "unit": s.unit,
+         "value": s.value, "text": s.text, "ts": s.ts}
         for s in newest.values()
-    ]
-    for chunk_start in range(0, len(rows), 500):
-        chunk = rows[chunk_start : chunk_start + 500]
-        stmt = insert(Series).values(chunk)
-        excluded = stmt.excluded
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["device", "metric", "instance"],
-            set_={
-                "unit": excluded.unit,
-                "value": excluded.value,
-                "text": excluded.text,
-                "ts": excluded.ts,
-            },
-            where=excluded.ts >= Series.ts,
-        )
-        session.execute(stmt)
-    ids = series_ids(session, list(newest))
+    ]  # fmt: skip
+    session.execute(_upsert(session.get_bind().dialect.name), rows)
+    ids = series_ids(session, {s.device for s in samples})
     session.execute(
         sa_insert(RawSample),
         [{"series_id": ids[s.key], "ts": s.ts, "value": s.value, "text": s.text} for s in samples],
@@ -77,16 +70,12 @@ def write_samples(session: Session, samples: Sequence[Sample]) -> int:
     return len(samples)
 
 
-def series_ids(session: Session, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
-    out: dict[SeriesKey, int] = {}
-    for start in range(0, len(keys), 300):
-        chunk = keys[start : start + 300]
-        q = select(Series.id, Series.device, Series.metric, Series.instance).where(
-            tuple_(Series.device, Series.metric, Series.instance).in_(chunk)
-        )
-        for sid, dev, met, inst in session.execute(q):
-            out[(dev, met, inst)] = sid
-    return out
+def series_ids(session: Session, devices: Iterable[str]) -> dict[SeriesKey, int]:
+    """Ids of every series of the given devices."""
+    q = select(Series.id, Series.device, Series.metric, Series.instance).where(
+        Series.device.in_(sorted(devices))
+    )
+    return {(dev, met, inst): sid for sid, dev, met, inst in session.execute(q)}
 
 
 def _to_sample(row: Series) -> Sample:

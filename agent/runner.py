@@ -1,0 +1,118 @@
+"""The agent process: scheduler + poller + uplink + /metrics + target refresh."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+
+from agent.metrics import AgentState, MetricsServer, RoomwatchCollector
+from agent.poller import Poller, PollResult
+from agent.scheduler import Scheduler
+from agent.targets import load_targets_file
+from agent.uplink import Uplink, fetch_targets
+from collector.profiles import load_profiles
+from core.config import Settings
+from core.types import Target
+
+log = logging.getLogger(__name__)
+
+StopEvent = asyncio.Event | threading.Event
+
+
+async def _wait(stop: StopEvent, seconds: float) -> bool:
+    """Sleep up to ``seconds``; True as soon as ``stop`` is set."""
+    if isinstance(stop, asyncio.Event):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        return stop.is_set()
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not stop.is_set() and loop.time() < end:
+        await asyncio.sleep(min(0.2, max(0.0, end - loop.time())))
+    return stop.is_set()
+
+
+async def _every(stop: StopEvent, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    while not await _wait(stop, seconds):
+        try:
+            await job()
+        except Exception:
+            log.exception("periodic job failed")
+
+
+async def run_agent(settings: Settings, stop_event: StopEvent,
+                    targets: list[Target] | None = None) -> None:
+    """Run until ``stop_event`` is set (asyncio.Event, or threading.Event from another thread).
+
+    Targets: ``targets`` when given, else ``agent.targets_file``, else fetched from the
+    server every ``targets_refresh_seconds`` (the last good list is kept on failure).
+    """
+    cfg = settings.agent
+    state = AgentState()
+    poller = Poller(load_profiles())
+    uplink = Uplink(cfg.server_url, cfg.token, cfg.name, cfg.spool_dir)
+    state.spool_batches = uplink.pending_batches
+    metrics = MetricsServer(RoomwatchCollector(state, cfg.name), cfg.metrics_host,
+                            cfg.metrics_port)
+    log.info("agent %s: metrics on http://%s:%s/metrics", cfg.name, metrics.host, metrics.port)
+
+    def sink(result: PollResult) -> None:
+        state.record(result)
+        uplink.add(result.samples)
+
+    def removed(device: str) -> None:
+        poller.forget(device)
+        state.forget(device)
+
+    scheduler = Scheduler(poller.poll, sink, cfg.concurrency)
+    scheduler.on_removed = removed
+
+    async def refresh() -> None:
+        try:
+            fresh = await asyncio.to_thread(fetch_targets, cfg.server_url, cfg.token)
+        except Exception as exc:  # unreachable, bad payload: keep polling
+            log.warning("cannot fetch targets from %s: %s (keeping %d)", cfg.server_url, exc,
+                        len(scheduler.targets))
+            return
+        scheduler.set_targets(fresh)
+
+    async def push() -> None:
+        report = await asyncio.to_thread(uplink.push)
+        if report.sent:
+            state.last_push = uplink.last_success
+
+    if targets is not None:
+        scheduler.set_targets(targets)
+    elif cfg.targets_file:
+        scheduler.set_targets(load_targets_file(cfg.targets_file))
+    else:
+        await refresh()
+
+    inner_stop = asyncio.Event()
+    jobs = [asyncio.create_task(scheduler.run(inner_stop)),
+            asyncio.create_task(_every(stop_event, cfg.push_interval_seconds, push))]
+    if targets is None and not cfg.targets_file:
+        jobs.append(asyncio.create_task(_every(stop_event, cfg.targets_refresh_seconds,
+                                               refresh)))
+    try:
+        if isinstance(stop_event, asyncio.Event):
+            await stop_event.wait()
+        else:
+            await _wait_forever(stop_event)
+    finally:
+        inner_stop.set()
+        for job in jobs[1:]:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(uplink.push)  # last samples: sent, or kept on disk
+        metrics.stop()
+        poller.close()
+
+
+async def _wait_forever(stop: threading.Event) -> None:
+    while not stop.is_set():
+        await asyncio.sleep(0.2)

@@ -1,0 +1,1 @@
+"""The built-in rule pack (data files only; loaded by rules.loader)."""
