@@ -67,6 +67,8 @@ def sample_value(sample: Sample) -> str:
         return enum_text(sample.metric, sample.text)
     if sample.value is None:
         return "—"
+    if sample.metric == "device_up":
+        return label("state", "up" if sample.value >= 1 else "down")
     return with_unit(sample.value, sample.unit)
 
 

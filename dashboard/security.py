@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from core.types import Role
 from dashboard import i18n
+from dashboard.errors import API_PREFIX
 from dashboard.extensions import db_session, roomwatch
 from store import audit
 from store.models import User
@@ -137,7 +138,7 @@ def load_user(s: Session, user_id: int) -> CurrentUser | None:
 def _before_request() -> ResponseReturnValue | None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    if request.blueprint == "api":
+    if request.path.startswith(API_PREFIX):  # token auth, JSON answers
         g.lang = i18n.normalize(roomwatch().settings.server.language)
         return None
     user_id = session.get("uid")

@@ -60,6 +60,7 @@ class Reading:
     label: str
     text: str
     level: str = ""  # "" | "warn" | "crit"
+    note: str = ""  # which instance it is (the uplink port), shown small
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +151,8 @@ def _switch(samples: DeviceSamples) -> list[Reading]:
             if named
             else max(sorted(ports), key=lambda p: _traffic(rx.get(p)) + _traffic(tx.get(p)))
         )
-        out.append(Reading("reading.uplink_in", _rate(rx.get(port)) + f" ({port})"))
-        out.append(Reading("reading.uplink_out", _rate(tx.get(port)) + f" ({port})"))
+        out.append(Reading("reading.uplink_in", _rate(rx.get(port)), note=port))
+        out.append(Reading("reading.uplink_out", _rate(tx.get(port)), note=port))
     return out
 
 

@@ -24,7 +24,7 @@ def test_overview_shows_rooms_devices_readings_and_alarm_banner(
     # UPS: output source with its label, load, charge, runtime
     assert "电池" in page and "42%" in page and "97%" in page and "38 min" in page
     # switch: 1 of the 2 admin-up ports is up; the busiest port's traffic
-    assert "1 / 2" in page and "125 Mbit/s (ge-0/0/1)" in page and "2.5 Mbit/s" in page
+    assert "1 / 2" in page and "125 Mbit/s" in page and "ge-0/0/1" in page and "2.5 Mbit/s" in page
     assert "23.5°C" in page and "45%" in page  # sensor
     assert "12.5%" in page  # server CPU
     assert "离线" in page  # env-1 reports device_up 0
@@ -106,10 +106,13 @@ def test_readonly_sees_no_ack_form_and_cannot_ack(
 def test_duty_acknowledges_with_comment(
     client: FlaskClient,
     logged_in: Callable[[Role], str],
+    room: None,
     alarm_id: int,
     sessions: sessionmaker[Session],
 ) -> None:
     logged_in(Role.DUTY)
+    assert 'name="comment"' in client.get("/alarms/").get_data(as_text=True)
+    assert 'name="comment"' in client.get("/devices/ups-1").get_data(as_text=True)
     token = form_token(client, "/alarms/")
     empty = client.post(f"/alarms/{alarm_id}/ack", data={"comment": " ", "csrf_token": token})
     assert empty.status_code == 302

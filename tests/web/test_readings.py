@@ -65,8 +65,8 @@ def test_device_status(samples: tuple[Sample, ...], enabled: bool, state: str) -
             ),
             [
                 Reading("reading.ports_up", "2 / 2"),
-                Reading("reading.uplink_in", "1 kbit/s (uplink0)"),
-                Reading("reading.uplink_out", "— (uplink0)"),
+                Reading("reading.uplink_in", "1 kbit/s", note="uplink0"),
+                Reading("reading.uplink_out", "—", note="uplink0"),
             ],
         ),
         (
