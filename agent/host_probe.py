@@ -20,8 +20,9 @@ def probe_host(device: str, ts: datetime) -> list[Sample]:
     out = [
         Sample(device, "host_cpu_percent", "", psutil.cpu_percent(interval=None), ts, "%"),
         Sample(device, "host_memory_used_percent", "", psutil.virtual_memory().percent, ts, "%"),
-        Sample(device, "host_uptime_seconds", "", round(time.time() - psutil.boot_time(), 3),
-               ts, "s"),
+        Sample(
+            device, "host_uptime_seconds", "", round(time.time() - psutil.boot_time(), 3), ts, "s"
+        ),
     ]
     with contextlib.suppress(OSError):  # no load average on this platform
         out.append(Sample(device, "host_load1", "", os.getloadavg()[0], ts))
@@ -34,9 +35,11 @@ def probe_host(device: str, ts: datetime) -> list[Sample]:
             usage = psutil.disk_usage(part.mountpoint)
         except OSError:
             continue
-        out.append(Sample(device, "host_disk_used_percent", part.mountpoint, usage.percent,
-                          ts, "%"))
+        out.append(
+            Sample(device, "host_disk_used_percent", part.mountpoint, usage.percent, ts, "%")
+        )
     if not seen:  # containers often list no partitions: report the root at least
-        out.append(Sample(device, "host_disk_used_percent", "/", psutil.disk_usage("/").percent,
-                          ts, "%"))
+        out.append(
+            Sample(device, "host_disk_used_percent", "/", psutil.disk_usage("/").percent, ts, "%")
+        )
     return out

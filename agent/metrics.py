@@ -69,26 +69,34 @@ class RoomwatchCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         samples, polls, errors = self.state.snapshot()
         yield from _sample_families(samples)
-        total = CounterMetricFamily(PREFIX + "agent_polls", "Polls made, per device",
-                                    labels=["device"])
+        total = CounterMetricFamily(
+            PREFIX + "agent_polls", "Polls made, per device", labels=["device"]
+        )
         for device, n in sorted(polls.items()):
             total.add_metric([device], n)
         yield total
-        failed = CounterMetricFamily(PREFIX + "agent_poll_errors",
-                                     "Polls that failed (device down, timeout), per device",
-                                     labels=["device"])
+        failed = CounterMetricFamily(
+            PREFIX + "agent_poll_errors",
+            "Polls that failed (device down, timeout), per device",
+            labels=["device"],
+        )
         for device, n in sorted(errors.items()):
             failed.add_metric([device], n)
         yield failed
-        yield GaugeMetricFamily(PREFIX + "agent_spool_batches",
-                                "Sample batches waiting on disk for the server",
-                                value=self.state.spool_batches())
+        yield GaugeMetricFamily(
+            PREFIX + "agent_spool_batches",
+            "Sample batches waiting on disk for the server",
+            value=self.state.spool_batches(),
+        )
         last = self.state.last_push
-        yield GaugeMetricFamily(PREFIX + "agent_last_push_timestamp_seconds",
-                                "When the server last accepted a batch (unix time, 0 = never)",
-                                value=last.timestamp() if last else 0.0)
-        yield GaugeMetricFamily(PREFIX + "agent_targets", "Devices this agent polls",
-                                value=len(polls))
+        yield GaugeMetricFamily(
+            PREFIX + "agent_last_push_timestamp_seconds",
+            "When the server last accepted a batch (unix time, 0 = never)",
+            value=last.timestamp() if last else 0.0,
+        )
+        yield GaugeMetricFamily(
+            PREFIX + "agent_targets", "Devices this agent polls", value=len(polls)
+        )
 
 
 def _sample_families(samples: Iterable[Sample]) -> Iterator[Metric]:
@@ -100,17 +108,25 @@ def _sample_families(samples: Iterable[Sample]) -> Iterator[Metric]:
         numeric = [s for s in rows if s.value is not None]
         if numeric:
             unit = numeric[0].unit
-            fam = GaugeMetricFamily(metric_name(metric),
-                                    f"{metric} ({unit})" if unit else metric,
-                                    labels=["device", "instance"])
+            fam = GaugeMetricFamily(
+                metric_name(metric),
+                f"{metric} ({unit})" if unit else metric,
+                labels=["device", "instance"],
+            )
             for s in numeric:
                 fam.add_metric([s.device, s.instance], float(s.value or 0.0))
             yield fam
-        texts = [s for s in rows if s.value is None and s.text is not None
-                 and not s.text.startswith("unknown:")]
+        texts = [
+            s
+            for s in rows
+            if s.value is None and s.text is not None and not s.text.startswith("unknown:")
+        ]
         if texts:  # info metrics: the text as a label, value 1 (Prometheus convention)
-            info = GaugeMetricFamily(metric_name(metric) + "_info", f"{metric} (text)",
-                                     labels=["device", "instance", "value"])
+            info = GaugeMetricFamily(
+                metric_name(metric) + "_info",
+                f"{metric} (text)",
+                labels=["device", "instance", "value"],
+            )
             for s in texts:
                 info.add_metric([s.device, s.instance, s.text or ""], 1.0)
             yield info

@@ -33,8 +33,9 @@ class PollResult:
 class Poller:
     """Polls targets; keeps what must outlive one poll (counter state, detected profiles)."""
 
-    def __init__(self, profiles: dict[str, Profile], clock: Clock | None = None,
-                 max_repetitions: int = 25) -> None:
+    def __init__(
+        self, profiles: dict[str, Profile], clock: Clock | None = None, max_repetitions: int = 25
+    ) -> None:
         self.profiles = profiles
         self.clock = clock or SystemClock()
         self.max_repetitions = max_repetitions
@@ -56,12 +57,22 @@ class Poller:
         if target.kind != "snmp":
             return self._down(target, started, f"unknown target kind {target.kind!r}")
         if target.profile != "auto" and target.profile not in self.profiles:
-            return self._down(target, started, f"unknown profile {target.profile!r}: use one "
-                              f"of {', '.join(sorted(self.profiles))} or 'auto'")
+            return self._down(
+                target,
+                started,
+                f"unknown profile {target.profile!r}: use one "
+                f"of {', '.join(sorted(self.profiles))} or 'auto'",
+            )
         if self._engine is None:
             self._engine = new_engine()
-        session = SnmpSession(target.address, target.port, target.credentials, target.timeout,
-                              target.retries, engine=self._engine)
+        session = SnmpSession(
+            target.address,
+            target.port,
+            target.credentials,
+            target.timeout,
+            target.retries,
+            engine=self._engine,
+        )
         try:
             profile = await self._profile_for(target, session)
             values = await session.get(profile.scalar_oids()) if profile.scalars else {}
@@ -89,8 +100,11 @@ class Poller:
         name = self._detected.get(key)
         if name is None:
             ident = await session.get([SYS_OBJECT_ID_OID, SYS_DESCR_OID])
-            found = detect_profile(self.profiles, decode_text(ident.get(SYS_OBJECT_ID_OID)),
-                                   decode_text(ident.get(SYS_DESCR_OID)))
+            found = detect_profile(
+                self.profiles,
+                decode_text(ident.get(SYS_OBJECT_ID_OID)),
+                decode_text(ident.get(SYS_DESCR_OID)),
+            )
             name = found.name if found else "system"
             self._detected[key] = name
             log.info("device %s detected as profile %s", target.device, name)

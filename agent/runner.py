@@ -43,8 +43,9 @@ async def _every(stop: StopEvent, seconds: float, job: Callable[[], Awaitable[No
             log.exception("periodic job failed")
 
 
-async def run_agent(settings: Settings, stop_event: StopEvent,
-                    targets: list[Target] | None = None) -> None:
+async def run_agent(
+    settings: Settings, stop_event: StopEvent, targets: list[Target] | None = None
+) -> None:
     """Run until ``stop_event`` is set (asyncio.Event, or threading.Event from another thread).
 
     Targets: ``targets`` when given, else ``agent.targets_file``, else fetched from the
@@ -55,8 +56,7 @@ async def run_agent(settings: Settings, stop_event: StopEvent,
     poller = Poller(load_profiles())
     uplink = Uplink(cfg.server_url, cfg.token, cfg.name, cfg.spool_dir)
     state.spool_batches = uplink.pending_batches
-    metrics = MetricsServer(RoomwatchCollector(state, cfg.name), cfg.metrics_host,
-                            cfg.metrics_port)
+    metrics = MetricsServer(RoomwatchCollector(state, cfg.name), cfg.metrics_host, cfg.metrics_port)
     log.info("agent %s: metrics on http://%s:%s/metrics", cfg.name, metrics.host, metrics.port)
 
     def sink(result: PollResult) -> None:
@@ -74,8 +74,12 @@ async def run_agent(settings: Settings, stop_event: StopEvent,
         try:
             fresh = await asyncio.to_thread(fetch_targets, cfg.server_url, cfg.token)
         except Exception as exc:  # unreachable, bad payload: keep polling
-            log.warning("cannot fetch targets from %s: %s (keeping %d)", cfg.server_url, exc,
-                        len(scheduler.targets))
+            log.warning(
+                "cannot fetch targets from %s: %s (keeping %d)",
+                cfg.server_url,
+                exc,
+                len(scheduler.targets),
+            )
             return
         scheduler.set_targets(fresh)
 
@@ -92,11 +96,12 @@ async def run_agent(settings: Settings, stop_event: StopEvent,
         await refresh()
 
     inner_stop = asyncio.Event()
-    jobs = [asyncio.create_task(scheduler.run(inner_stop)),
-            asyncio.create_task(_every(stop_event, cfg.push_interval_seconds, push))]
+    jobs = [
+        asyncio.create_task(scheduler.run(inner_stop)),
+        asyncio.create_task(_every(stop_event, cfg.push_interval_seconds, push)),
+    ]
     if targets is None and not cfg.targets_file:
-        jobs.append(asyncio.create_task(_every(stop_event, cfg.targets_refresh_seconds,
-                                               refresh)))
+        jobs.append(asyncio.create_task(_every(stop_event, cfg.targets_refresh_seconds, refresh)))
     try:
         if isinstance(stop_event, asyncio.Event):
             await stop_event.wait()

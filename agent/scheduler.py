@@ -27,8 +27,9 @@ def poll_deadline(target: Target) -> float:
 
 
 class Scheduler:
-    def __init__(self, poll: PollFn, sink: Sink, concurrency: int = 32,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, poll: PollFn, sink: Sink, concurrency: int = 32, clock: Clock | None = None
+    ) -> None:
         self._poll = poll
         self._sink = sink
         self._sem = asyncio.Semaphore(concurrency)

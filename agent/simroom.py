@@ -105,8 +105,9 @@ def _builtin_variation_dir() -> Path:
 
 
 class SimRoom:
-    def __init__(self, data_dir: Path | None = None, host: str = "127.0.0.1",
-                 start_timeout: float = 15.0) -> None:
+    def __init__(
+        self, data_dir: Path | None = None, host: str = "127.0.0.1", start_timeout: float = 15.0
+    ) -> None:
         self.data_dir = data_dir or devices_dir() / "recordings"
         self.host = host
         self.start_timeout = start_timeout
@@ -152,8 +153,13 @@ class SimRoom:
         ]
         self._log = open(tmp / "snmpsim.log", "ab")  # noqa: SIM115 - closed in _kill
         self.process = subprocess.Popen(
-            cmd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-            env=env, cwd=tmp, preexec_fn=_die_with_parent,
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp,
+            preexec_fn=_die_with_parent,
         )
 
     def _wait_ready(self) -> None:
@@ -167,12 +173,15 @@ class SimRoom:
                 return
             except SnmpError:
                 time.sleep(0.2)
-        raise SimRoomError(f"snmpsim did not answer on {self.host}:{self.port} within "
-                           f"{self.start_timeout:.0f}s: {self._log_tail()}")
+        raise SimRoomError(
+            f"snmpsim did not answer on {self.host}:{self.port} within "
+            f"{self.start_timeout:.0f}s: {self._log_tail()}"
+        )
 
     async def _probe(self, community: str) -> None:
-        session = SnmpSession(self.host, self.port, SnmpCredentials("2c", community),
-                              timeout=0.5, retries=0)
+        session = SnmpSession(
+            self.host, self.port, SnmpCredentials("2c", community), timeout=0.5, retries=0
+        )
         try:
             await session.get([_SYS_NAME])
         finally:
@@ -211,32 +220,48 @@ class SimRoom:
     def __enter__(self) -> SimRoom:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
-    def targets(self, interval: float = 10, timeout: float = 1.0,
-                retries: int = 1) -> list[Target]:
+    def targets(self, interval: float = 10, timeout: float = 1.0, retries: int = 1) -> list[Target]:
         """One SNMP target per recording, with auto-detected profiles."""
         if not self.port:
             raise SimRoomError("the simulated room is not started: call start() first")
-        return [Target(device=c, kind="snmp", address=self.host, port=self.port,
-                       profile="auto", credentials=SnmpCredentials("2c", c),
-                       interval=interval, timeout=timeout, retries=retries)
-                for c in self.communities]
+        return [
+            Target(
+                device=c,
+                kind="snmp",
+                address=self.host,
+                port=self.port,
+                profile="auto",
+                credentials=SnmpCredentials("2c", c),
+                interval=interval,
+                timeout=timeout,
+                retries=retries,
+            )
+            for c in self.communities
+        ]
 
-    async def set_value(self, community: str, oid: str, value: int | str,
-                        kind: str = "integer") -> None:
+    async def set_value(
+        self, community: str, oid: str, value: int | str, kind: str = "integer"
+    ) -> None:
         """SET a writable OID (``writecache`` / ``wander`` records) of one device."""
-        session = SnmpSession(self.host, self.port, SnmpCredentials("2c", community),
-                              timeout=1.0, retries=2)
+        session = SnmpSession(
+            self.host, self.port, SnmpCredentials("2c", community), timeout=1.0, retries=2
+        )
         try:
             await session.set(oid, value, kind)
         finally:
             session.close()
 
-    def set_value_sync(self, community: str, oid: str, value: int | str,
-                       kind: str = "integer") -> None:
+    def set_value_sync(
+        self, community: str, oid: str, value: int | str, kind: str = "integer"
+    ) -> None:
         """:meth:`set_value` for synchronous code (works inside a running loop too)."""
         _run(self.set_value(community, oid, value, kind))
 

@@ -57,9 +57,12 @@ def _to_python(value: Any) -> Value:
 def _to_snmp(value: int | str | bytes, like: str) -> Any:
     """A python value as the SNMP type named by ``like`` (integer, gauge, string, oid...)."""
     kinds: dict[str, Any] = {
-        "integer": rfc1902.Integer32, "gauge": rfc1902.Gauge32,
-        "counter": rfc1902.Counter32, "timeticks": rfc1902.TimeTicks,
-        "string": rfc1902.OctetString, "oid": univ.ObjectIdentifier,
+        "integer": rfc1902.Integer32,
+        "gauge": rfc1902.Gauge32,
+        "counter": rfc1902.Counter32,
+        "timeticks": rfc1902.TimeTicks,
+        "string": rfc1902.OctetString,
+        "oid": univ.ObjectIdentifier,
     }
     try:
         return kinds[like](value)
@@ -70,9 +73,15 @@ def _to_snmp(value: int | str | bytes, like: str) -> Any:
 class SnmpSession:
     """One device's SNMP endpoint (v1 / v2c). Share ``engine`` between sessions."""
 
-    def __init__(self, address: str, port: int = 161,
-                 credentials: SnmpCredentials | None = None, timeout: float = 2.0,
-                 retries: int = 1, engine: SnmpEngine | None = None) -> None:
+    def __init__(
+        self,
+        address: str,
+        port: int = 161,
+        credentials: SnmpCredentials | None = None,
+        timeout: float = 2.0,
+        retries: int = 1,
+        engine: SnmpEngine | None = None,
+    ) -> None:
         self.address = address
         self.port = port
         self.credentials = credentials or SnmpCredentials()
@@ -82,10 +91,12 @@ class SnmpSession:
         self._engine = engine or SnmpEngine()
         self._transport: UdpTransportTarget | None = None
         if self.credentials.version not in ("1", "2c"):
-            raise SnmpError(f"SNMP version {self.credentials.version!r} not supported: "
-                            f"use '1' or '2c'")
-        self._auth = CommunityData(self.credentials.community,
-                                   mpModel=0 if self.credentials.version == "1" else 1)
+            raise SnmpError(
+                f"SNMP version {self.credentials.version!r} not supported: use '1' or '2c'"
+            )
+        self._auth = CommunityData(
+            self.credentials.community, mpModel=0 if self.credentials.version == "1" else 1
+        )
 
     async def _target(self) -> UdpTransportTarget:
         if self._transport is None:
@@ -97,13 +108,13 @@ class SnmpSession:
                 raise SnmpError(f"{self.address}:{self.port}: {exc}") from None
         return self._transport
 
-    def _check(self, error_indication: Any, error_status: Any, error_index: Any,
-               var_binds: Any) -> None:
+    def _check(
+        self, error_indication: Any, error_status: Any, error_index: Any, var_binds: Any
+    ) -> None:
         where = f"{self.address}:{self.port}"
         if error_indication:
             if isinstance(error_indication, errind.RequestTimedOut):
-                raise SnmpTimeout(f"{where}: no answer within {self.timeout}s x "
-                                  f"{self.retries + 1}")
+                raise SnmpTimeout(f"{where}: no answer within {self.timeout}s x {self.retries + 1}")
             raise SnmpError(f"{where}: {error_indication}")
         if error_status and int(error_status):
             idx = int(error_index or 0)
@@ -115,13 +126,16 @@ class SnmpSession:
         out: dict[str, Value] = {}
         target = await self._target()
         for start in range(0, len(oids), MAX_GET_OIDS):
-            chunk = oids[start:start + MAX_GET_OIDS]
+            chunk = oids[start : start + MAX_GET_OIDS]
             err_ind, err_stat, err_idx, var_binds = await get_cmd(
-                self._engine, self._auth, target, ContextData(),
-                *[ObjectType(ObjectIdentity(o)) for o in chunk], lookupMib=False,
+                self._engine,
+                self._auth,
+                target,
+                ContextData(),
+                *[ObjectType(ObjectIdentity(o)) for o in chunk],
+                lookupMib=False,
             )
-            if (not err_ind and err_stat and int(err_stat) == 2
-                    and self.credentials.version == "1"):
+            if not err_ind and err_stat and int(err_stat) == 2 and self.credentials.version == "1":
                 # v1 answers noSuchName for the whole PDU: ask one by one
                 for oid in chunk:
                     out.update(await self._get_one_v1(oid))
@@ -134,7 +148,11 @@ class SnmpSession:
     async def _get_one_v1(self, oid: str) -> dict[str, Value]:
         target = await self._target()
         err_ind, err_stat, err_idx, var_binds = await get_cmd(
-            self._engine, self._auth, target, ContextData(), ObjectType(ObjectIdentity(oid)),
+            self._engine,
+            self._auth,
+            target,
+            ContextData(),
+            ObjectType(ObjectIdentity(oid)),
             lookupMib=False,
         )
         if not err_ind and err_stat and int(err_stat) == 2:
@@ -142,8 +160,9 @@ class SnmpSession:
         self._check(err_ind, err_stat, err_idx, var_binds)
         return {str(n): _to_python(v) for n, v in var_binds}
 
-    async def walk(self, root_oid: str, max_repetitions: int = 25,
-                   max_rows: int = 100_000) -> dict[str, Value]:
+    async def walk(
+        self, root_oid: str, max_repetitions: int = 25, max_rows: int = 100_000
+    ) -> dict[str, Value]:
         """Every OID under ``root_oid``: GETBULK for v2c, GETNEXT for v1."""
         root = root_oid.strip(".")
         prefix = root + "."
@@ -153,15 +172,25 @@ class SnmpSession:
         while len(out) < max_rows:
             if self.credentials.version == "1":
                 err_ind, err_stat, err_idx, var_binds = await next_cmd(
-                    self._engine, self._auth, target, ContextData(),
-                    ObjectType(ObjectIdentity(current)), lookupMib=False,
+                    self._engine,
+                    self._auth,
+                    target,
+                    ContextData(),
+                    ObjectType(ObjectIdentity(current)),
+                    lookupMib=False,
                 )
                 if not err_ind and err_stat and int(err_stat) == 2:  # v1 end of MIB
                     break
             else:
                 err_ind, err_stat, err_idx, var_binds = await bulk_cmd(
-                    self._engine, self._auth, target, ContextData(), 0, max_repetitions,
-                    ObjectType(ObjectIdentity(current)), lookupMib=False,
+                    self._engine,
+                    self._auth,
+                    target,
+                    ContextData(),
+                    0,
+                    max_repetitions,
+                    ObjectType(ObjectIdentity(current)),
+                    lookupMib=False,
                 )
             self._check(err_ind, err_stat, err_idx, var_binds)
             if not var_binds:
@@ -182,8 +211,12 @@ class SnmpSession:
         """SET one OID; returns the value the agent echoes back."""
         target = await self._target()
         err_ind, err_stat, err_idx, var_binds = await set_cmd(
-            self._engine, self._auth, target, ContextData(),
-            ObjectType(ObjectIdentity(oid), _to_snmp(value, kind)), lookupMib=False,
+            self._engine,
+            self._auth,
+            target,
+            ContextData(),
+            ObjectType(ObjectIdentity(oid), _to_snmp(value, kind)),
+            lookupMib=False,
         )
         self._check(err_ind, err_stat, err_idx, var_binds)
         return _to_python(var_binds[0][1]) if var_binds else None

@@ -27,16 +27,32 @@ class TargetSpec(BaseModel):
     retries: int = Field(1, ge=0, le=10)
 
     def to_target(self) -> Target:
-        return Target(self.device, self.kind, self.address, self.port, self.profile,
-                      SnmpCredentials(self.version, self.community), self.interval,
-                      self.timeout, self.retries)
+        return Target(
+            self.device,
+            self.kind,
+            self.address,
+            self.port,
+            self.profile,
+            SnmpCredentials(self.version, self.community),
+            self.interval,
+            self.timeout,
+            self.retries,
+        )
 
 
 def target_to_dict(target: Target) -> dict[str, Any]:
-    return {"device": target.device, "kind": target.kind, "address": target.address,
-            "port": target.port, "profile": target.profile,
-            "version": target.credentials.version, "community": target.credentials.community,
-            "interval": target.interval, "timeout": target.timeout, "retries": target.retries}
+    return {
+        "device": target.device,
+        "kind": target.kind,
+        "address": target.address,
+        "port": target.port,
+        "profile": target.profile,
+        "version": target.credentials.version,
+        "community": target.credentials.community,
+        "interval": target.interval,
+        "timeout": target.timeout,
+        "retries": target.retries,
+    }
 
 
 def targets_from_list(items: Any, where: str) -> list[Target]:

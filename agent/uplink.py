@@ -41,8 +41,15 @@ def _iso(ts: datetime) -> str:
 
 
 def sample_to_json(s: Sample) -> dict[str, Any]:
-    return {"device": s.device, "metric": s.metric, "instance": s.instance, "value": s.value,
-            "text": s.text, "unit": s.unit, "ts": _iso(s.ts)}
+    return {
+        "device": s.device,
+        "metric": s.metric,
+        "instance": s.instance,
+        "value": s.value,
+        "text": s.text,
+        "unit": s.unit,
+        "ts": _iso(s.ts),
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +61,15 @@ class PushReport:
 
 
 class Uplink:
-    def __init__(self, server_url: str, token: str, agent_name: str, spool_dir: str | Path,
-                 timeout: float = 10.0, max_batch: int = 5000) -> None:
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        agent_name: str,
+        spool_dir: str | Path,
+        timeout: float = 10.0,
+        max_batch: int = 5000,
+    ) -> None:
         self.url = server_url.rstrip("/") + "/api/v1/samples"
         self.token = token
         self.agent_name = agent_name
@@ -87,8 +101,10 @@ class Uplink:
             samples, self._buffer = self._buffer, []
         written = 0
         for start in range(0, len(samples), self.max_batch):
-            body = {"agent": self.agent_name,
-                    "samples": [sample_to_json(s) for s in samples[start:start + self.max_batch]]}
+            body = {
+                "agent": self.agent_name,
+                "samples": [sample_to_json(s) for s in samples[start : start + self.max_batch]],
+            }
             name = f"batch-{time.time_ns():020d}-{next(self._seq):08d}.json"
             tmp = self.spool / f".{name}.tmp"
             tmp.write_bytes(json.dumps(body, ensure_ascii=False).encode("utf-8"))
@@ -111,12 +127,21 @@ class Uplink:
                 elif status is not None and 400 <= status < 500 and status != 429:
                     self.rejected_dir.mkdir(exist_ok=True)
                     os.replace(path, self.rejected_dir / path.name)
-                    log.error("server rejected batch %s (HTTP %s): %s; kept in %s",
-                              path.name, status, error, self.rejected_dir)
+                    log.error(
+                        "server rejected batch %s (HTTP %s): %s; kept in %s",
+                        path.name,
+                        status,
+                        error,
+                        self.rejected_dir,
+                    )
                     rejected += 1
                 else:
-                    log.warning("push to %s failed (%s); %d batch(es) spooled", self.url,
-                                error, len(self._spooled()))
+                    log.warning(
+                        "push to %s failed (%s); %d batch(es) spooled",
+                        self.url,
+                        error,
+                        len(self._spooled()),
+                    )
                     break
             else:
                 error = None
@@ -124,9 +149,15 @@ class Uplink:
             return PushReport(sent, rejected, self.pending_batches(), error)
 
     def _post(self, body: bytes) -> tuple[int | None, str | None]:
-        req = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {self.token}",
-        })
+        req = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.token}",
+            },
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 return resp.status, None
@@ -142,8 +173,9 @@ def fetch_targets(server_url: str, token: str, timeout: float = 10.0) -> list[Ta
     """``GET {server_url}/api/v1/targets`` -> targets. Raises ``ConnectionError`` when the
     server cannot be reached or answers an error, ``ConfigError`` for a bad payload."""
     url = server_url.rstrip("/") + "/api/v1/targets"
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}",
-                                               "Accept": "application/json"})
+    req = urllib.request.Request(
+        url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             data = json.loads(resp.read().decode("utf-8"))

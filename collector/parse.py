@@ -101,8 +101,9 @@ class _Builder:
             return
         if spec.kind is MetricKind.INFO:
             self.samples.append(
-                Sample(self.device, spec.name, instance, None, self.ts, spec.unit,
-                       decode_text(value))
+                Sample(
+                    self.device, spec.name, instance, None, self.ts, spec.unit, decode_text(value)
+                )
             )
             return
         number = _number(value)
@@ -123,20 +124,27 @@ class _Builder:
                 self.unknown(spec, instance, f"counter outside 0..2^{spec.width}-1: {value!r}")
                 return
             self.counters.append(
-                CounterReading(self.device, spec.name, instance, raw, spec.width,
-                               spec.unit, self.ts)
+                CounterReading(
+                    self.device, spec.name, instance, raw, spec.width, spec.unit, self.ts
+                )
             )
         else:
             self.samples.append(
-                Sample(self.device, spec.name, instance, _scaled(number, spec.scale), self.ts,
-                       spec.unit)
+                Sample(
+                    self.device,
+                    spec.name,
+                    instance,
+                    _scaled(number, spec.scale),
+                    self.ts,
+                    spec.unit,
+                )
             )
 
 
 def _rows(column: str, values: Mapping[str, Raw]) -> dict[str, Raw]:
     """Index suffix -> value for every OID under ``column``."""
     prefix = column + "."
-    return {oid[len(prefix):]: v for oid, v in values.items() if oid.startswith(prefix)}
+    return {oid[len(prefix) :]: v for oid, v in values.items() if oid.startswith(prefix)}
 
 
 def _parse_table(table: TableSpec, values: Mapping[str, Raw], out: _Builder) -> None:
@@ -173,8 +181,9 @@ def parse(profile: Profile, device: str, values: Mapping[str, Raw], ts: datetime
     return ParsedPoll(tuple(out.samples), tuple(out.counters), tuple(out.problems), uptime)
 
 
-def health_samples(device: str, up: bool, duration: float, ts: datetime,
-                   reason: str | None = None) -> list[Sample]:
+def health_samples(
+    device: str, up: bool, duration: float, ts: datetime, reason: str | None = None
+) -> list[Sample]:
     """``device_up`` and ``poll_duration_seconds``, emitted on every poll."""
     return [
         Sample(device, "device_up", "", 1.0 if up else 0.0, ts, "", reason),

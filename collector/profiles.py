@@ -172,8 +172,9 @@ def load_profile_file(path: Path) -> Profile:
     return profile
 
 
-def _resolve(name: str, raw: dict[str, Profile], done: dict[str, Profile],
-             chain: tuple[str, ...]) -> Profile:
+def _resolve(
+    name: str, raw: dict[str, Profile], done: dict[str, Profile], chain: tuple[str, ...]
+) -> Profile:
     if name in done:
         return done[name]
     if name in chain:
@@ -190,8 +191,9 @@ def _resolve(name: str, raw: dict[str, Profile], done: dict[str, Profile],
         base = _resolve(parent, raw, done, (*chain, name))
         scalars += [m for m in base.scalars if m not in scalars]
         tables += [t for t in base.tables if t not in tables]
-    merged = own.model_copy(update={"scalars": scalars + own.scalars,
-                                    "tables": tables + own.tables})
+    merged = own.model_copy(
+        update={"scalars": scalars + own.scalars, "tables": tables + own.tables}
+    )
     names = merged.metric_names()
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:

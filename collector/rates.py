@@ -33,8 +33,11 @@ def compute_rate(prev: CounterState | None, cur: CounterState, width: int = 64) 
     """The per-second rate between two readings of one counter (pure)."""
     if prev is None:
         return RateResult(None, "first")
-    if (prev.uptime_ticks is not None and cur.uptime_ticks is not None
-            and cur.uptime_ticks < prev.uptime_ticks):
+    if (
+        prev.uptime_ticks is not None
+        and cur.uptime_ticks is not None
+        and cur.uptime_ticks < prev.uptime_ticks
+    ):
         return RateResult(None, "reboot")
     seconds = (cur.ts - prev.ts).total_seconds()
     if seconds <= 0:
@@ -54,8 +57,11 @@ class RateTracker:
     def __init__(self) -> None:
         self._prev: dict[tuple[str, str, str], CounterState] = {}
 
-    def update(self, readings: tuple[CounterReading, ...] | list[CounterReading],
-               uptime_ticks: int | None = None) -> list[Sample]:
+    def update(
+        self,
+        readings: tuple[CounterReading, ...] | list[CounterReading],
+        uptime_ticks: int | None = None,
+    ) -> list[Sample]:
         out: list[Sample] = []
         for r in readings:
             cur = CounterState(r.raw, r.ts, uptime_ticks)

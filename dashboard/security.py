@@ -138,9 +138,9 @@ def load_user(s: Session, user_id: int) -> CurrentUser | None:
 def _before_request() -> ResponseReturnValue | None:
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    if request.path.startswith(API_PREFIX):  # token auth, JSON answers
+    if request.path.startswith(API_PREFIX) or request.endpoint == "static":
         g.lang = i18n.normalize(roomwatch().settings.server.language)
-        return None
+        return None  # the API authenticates by token; static files need no user
     user_id = session.get("uid")
     user = None
     if isinstance(user_id, int):
@@ -155,8 +155,6 @@ def _before_request() -> ResponseReturnValue | None:
     )
     view = current_app.view_functions.get(request.endpoint or "")
     if user is None and view is not None and not getattr(view, "roomwatch_public", False):
-        if request.endpoint == "static":
-            return None
         return redirect(url_for("auth.login", next=_next_target()))
     return None
 

@@ -108,6 +108,6 @@ def seed_room(
             fields.update(address="127.0.0.1", port=snmp_port, snmp_version="2c",
                           community=d.get("recording", d["name"]))  # fmt: skip
         else:
-            fields.update(address="127.0.0.1", port=0)
+            fields.update(address="127.0.0.1")  # the agent's own host, read by psutil
         devices.append(upsert_device(session, d["name"], fields))
     return devices

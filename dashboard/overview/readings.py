@@ -1,7 +1,7 @@
 """What a device card shows: its status and a few key readings by device type (pure).
 
-The metric names are the ones the device profiles produce; where profiles of different
-vendors name one reading differently, each reading lists its candidates in order.
+The metric names are the ones the device profiles produce; each reading lists its
+candidate names in order (vendor profiles may add their own).
 """
 
 from __future__ import annotations
@@ -37,20 +37,20 @@ IF_STATUS_CODES = {
     7: "lowerLayerDown",
 }  # IF-MIB ifOperStatus/ifAdminStatus
 
-UPS_LOAD = ("ups_output_load", "ups_load")
-UPS_CHARGE = ("ups_battery_charge",)
-UPS_RUNTIME = ("ups_battery_runtime", "ups_runtime")
+UPS_LOAD = ("ups_output_load_percent",)
+UPS_CHARGE = ("ups_battery_charge_percent",)
+UPS_RUNTIME = ("ups_battery_runtime_minutes",)
 IF_OPER = ("if_oper_status",)
 IF_ADMIN = ("if_admin_status",)
-IF_IN = ("if_in_bps", "if_in_rate")
-IF_OUT = ("if_out_bps", "if_out_rate")
-TEMPERATURE = ("env_temperature", "sensor_temperature", "temperature")
-HUMIDITY = ("env_humidity", "sensor_humidity", "humidity")
-HOST_CPU = ("host_cpu_percent", "cpu_percent")
-HOST_MEMORY = ("host_memory_percent", "memory_percent")
-HOST_DISK = ("host_disk_percent", "disk_percent")
-PDU_CURRENT = ("pdu_current",)
-PDU_POWER = ("pdu_power",)
+IF_IN = ("if_in_octets",)  # rate in B/s
+IF_OUT = ("if_out_octets",)
+TEMPERATURE = ("env_temperature_celsius",)
+HUMIDITY = ("env_humidity_percent",)
+HOST_CPU = ("host_cpu_percent",)
+HOST_MEMORY = ("host_memory_used_percent",)
+HOST_DISK = ("host_disk_used_percent",)
+PDU_CURRENT = ("pdu_phase_current_amperes",)
+PDU_POWER = ("pdu_phase_power_watts",)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,7 +66,7 @@ def _board() -> dict[str, Any]:
         open_alarms = alarms.open_alarms(s)
         counts = alarms.alarm_counts_by_device(s)
         rooms = _rooms(s, now, open_alarms, counts)
-    states = defaultdict(int)
+    states: defaultdict[str, int] = defaultdict(int)
     for view in rooms:
         for rack in view.racks.values():
             for card in rack.cards:
@@ -79,7 +80,7 @@ def _board() -> dict[str, Any]:
 
 
 def _rooms(
-    s: Session, now: datetime, open_alarms: list[Alarm], counts: dict[str, tuple[int, int]]
+    s: Session, now: datetime, open_alarms: list[Alarm], counts: Mapping[str, tuple[int, int]]
 ) -> list[RoomView]:
     devices = list(
         s.scalars(

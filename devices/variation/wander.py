@@ -58,7 +58,7 @@ def variate(oid, tag, value, **context):
         v = max(v, s["min"])
     if "max" in s:
         v = min(v, s["max"])
-    return oid, tag, int(round(v))
+    return oid, tag, round(v)
 
 
 def shutdown(**context):

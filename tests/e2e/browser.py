@@ -1,4 +1,4 @@
-"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, for e2e tests and screenshots."""
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright: e2e tests, screenshots."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def chromium_page(width: int = 1400, height: int = 900, locale: str = "zh-CN") -
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+            viewport = {"width": width, "height": height}
+            context = browser.new_context(viewport=viewport, locale=locale)
             yield context.new_page()
         finally:
             browser.close()

@@ -25,8 +25,14 @@ ALLOWED: dict[str, set[str]] = {
     "demo": set(PACKAGES),
 }
 # third-party libraries confined to one package
-CONFINED = {"pysnmp": {"agent", "demo"}, "psutil": {"agent"}, "flask": {"dashboard"},
-            "flask_wtf": {"dashboard"}, "werkzeug": {"dashboard"}, "waitress": {"dashboard"}}  # fmt: skip
+CONFINED = {
+    "pysnmp": {"agent"},
+    "psutil": {"agent"},
+    "flask": {"dashboard"},
+    "flask_wtf": {"dashboard"},
+    "werkzeug": {"dashboard"},
+    "waitress": {"dashboard"},
+}
 # pure modules: no I/O libraries, only core of the project
 PURE = {"rules/engine.py", "rules/schema.py", "rules/loader.py"}
 PURE_ALLOWED = {"core", "rules"}

@@ -20,7 +20,7 @@ TS = "2026-01-02T03:04:05+08:00"
 def _item(i: int = 0, **over: Any) -> dict[str, Any]:
     item = {
         "device": "ups-1",
-        "metric": "ups_output_load",
+        "metric": "ups_output_load_percent",
         "instance": f"{i}",
         "value": 40.0 + i,
         "unit": "%",
@@ -66,10 +66,11 @@ def test_ingest_stores_the_batch(
     assert resp.get_json() == {"accepted": 3}
     with sessions() as s:
         latest = timeseries.latest(s, devices=["ups-1"])
-        assert latest[("ups-1", "ups_output_load", "0")].value == 40.0
+        assert latest[("ups-1", "ups_output_load_percent", "0")].value == 40.0
         assert latest[("ups-1", "ups_output_source", "1")].text == "battery"
         assert (
-            latest[("ups-1", "ups_output_load", "0")].ts.isoformat() == "2026-01-01T19:04:05+00:00"
+            latest[("ups-1", "ups_output_load_percent", "0")].ts.isoformat()
+            == "2026-01-01T19:04:05+00:00"
         )
         assert s.scalar(select(func.count()).select_from(RawSample)) == 3
 

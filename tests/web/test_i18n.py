@@ -101,3 +101,21 @@ def test_language_switch_works_before_login(client: FlaskClient) -> None:
     assert "用户名" in client.get("/login").get_data(as_text=True)
     client.post("/language", data={"lang": "en", "csrf_token": form_token(client)})
     assert "User name" in client.get("/login").get_data(as_text=True)
+
+
+def test_every_profile_metric_has_a_label_in_both_languages() -> None:
+    """A reading without a label shows its raw name to the person on duty: not allowed."""
+    import json
+    from pathlib import Path
+
+    from collector.profiles import load_profiles
+
+    names = {"device_up", "poll_duration_seconds", "host_cpu_percent", "host_memory_used_percent",
+             "host_disk_used_percent", "host_load1", "host_uptime_seconds"}  # fmt: skip
+    for profile in load_profiles().values():
+        names |= set(profile.metric_names())
+    folder = Path(__file__).resolve().parents[2] / "dashboard" / "translations"
+    for lang in ("zh_CN", "en"):
+        catalog = json.loads((folder / f"{lang}.json").read_text(encoding="utf-8"))
+        missing = sorted(n for n in names if f"metric.{n}" not in catalog)
+        assert not missing, f"{lang}: no label for {missing}"

@@ -30,7 +30,7 @@ def _by_key(*samples: Sample) -> dict[tuple[str, str], Sample]:
         ((_s("device_up", 1, age=91),), True, "stale"),
         ((_s("device_up", 1, age=89),), True, "up"),
         ((_s("device_up", 1),), False, "disabled"),
-        ((_s("if_in_bps", 1),), True, "nodata"),
+        ((_s("if_in_octets", 1),), True, "nodata"),
     ],
     ids=["no-samples", "up", "down", "stale-past-3-intervals", "fresh", "disabled", "no-up-metric"],
 )
@@ -45,8 +45,8 @@ def test_device_status(samples: tuple[Sample, ...], enabled: bool, state: str) -
             "ups",
             (
                 _s("ups_output_source", 3),
-                _s("ups_output_load", 12, "1", unit="%"),
-                _s("ups_output_load", 31, "2", unit="%"),
+                _s("ups_output_load_percent", 12, "1", unit="%"),
+                _s("ups_output_load_percent", 31, "2", unit="%"),
             ),
             [Reading("reading.ups_source", "市电"), Reading("reading.ups_load", "31%")],
         ),
@@ -60,8 +60,8 @@ def test_device_status(samples: tuple[Sample, ...], enabled: bool, state: str) -
             (
                 _s("if_oper_status", 1, "uplink0"),
                 _s("if_oper_status", 1, "p2"),
-                _s("if_in_bps", 5e9, "p2", unit="bps"),
-                _s("if_in_bps", 1e3, "uplink0", unit="bps"),
+                _s("if_in_octets", 5e9, "p2", unit="bps"),
+                _s("if_in_octets", 1e3, "uplink0", unit="bps"),
             ),
             [
                 Reading("reading.ports_up", "2 / 2"),
@@ -71,14 +71,14 @@ def test_device_status(samples: tuple[Sample, ...], enabled: bool, state: str) -
         ),
         (
             "sensor",
-            (_s("env_humidity", 51.26, "a", unit="%"),),
+            (_s("env_humidity_percent", 51.26, "a", unit="%"),),
             [Reading("reading.humidity", "51.3%")],
         ),
         (
             "server",
             (
-                _s("host_disk_percent", 70, "/", unit="%"),
-                _s("host_disk_percent", 91, "/var", unit="%"),
+                _s("host_disk_used_percent", 70, "/", unit="%"),
+                _s("host_disk_used_percent", 91, "/var", unit="%"),
             ),
             [Reading("reading.disk", "91%")],
         ),

@@ -23,16 +23,29 @@ def test_scrape_shows_latest_values_and_health() -> None:
     state = AgentState()
     state.spool_batches = lambda: 3
     ups = Target("ups-1", "snmp")
-    state.record(PollResult(ups, [
-        Sample("ups-1", "ups_output_load_percent", "1", 30.0, TS, "%"),
-        Sample("ups-1", "ups_output_source", "", 5.0, TS, "", "battery"),
-        Sample("ups-1", "sys_descr", "", None, TS, "", 'Smart-UPS "SRT"'),
-        Sample("ups-1", "ups_battery_charge_percent", "", None, TS, "%", "unknown: x"),
-    ], True))
-    state.record(PollResult(ups, [
-        Sample("ups-1", "ups_output_load_percent", "1", 31.5, TS, "%")], True))
-    state.record(PollResult(Target("ghost", "snmp"), [
-        Sample("ghost", "device_up", "", 0.0, TS)], False, error="timeout"))
+    state.record(
+        PollResult(
+            ups,
+            [
+                Sample("ups-1", "ups_output_load_percent", "1", 30.0, TS, "%"),
+                Sample("ups-1", "ups_output_source", "", 5.0, TS, "", "battery"),
+                Sample("ups-1", "sys_descr", "", None, TS, "", 'Smart-UPS "SRT"'),
+                Sample("ups-1", "ups_battery_charge_percent", "", None, TS, "%", "unknown: x"),
+            ],
+            True,
+        )
+    )
+    state.record(
+        PollResult(ups, [Sample("ups-1", "ups_output_load_percent", "1", 31.5, TS, "%")], True)
+    )
+    state.record(
+        PollResult(
+            Target("ghost", "snmp"),
+            [Sample("ghost", "device_up", "", 0.0, TS)],
+            False,
+            error="timeout",
+        )
+    )
     server = MetricsServer(RoomwatchCollector(state), "127.0.0.1", 0)
     try:
         text = scrape(server)
@@ -40,8 +53,10 @@ def test_scrape_shows_latest_values_and_health() -> None:
         server.stop()
     assert 'roomwatch_ups_output_load_percent{device="ups-1",instance="1"} 31.5' in text
     assert 'roomwatch_ups_output_source{device="ups-1",instance=""} 5.0' in text
-    assert ('roomwatch_sys_descr_info{device="ups-1",instance="",value="Smart-UPS \\"SRT\\""} 1.0'
-            in text)
+    assert (
+        'roomwatch_sys_descr_info{device="ups-1",instance="",value="Smart-UPS \\"SRT\\""} 1.0'
+        in text
+    )
     assert "ups_battery_charge_percent" not in text  # unknown: no value to show
     assert 'roomwatch_device_up{device="ghost",instance=""} 0.0' in text
     assert 'roomwatch_agent_polls_total{device="ups-1"} 2.0' in text

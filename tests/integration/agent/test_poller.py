@@ -14,13 +14,35 @@ from tests.fixtures.aio import run_async
 pytestmark = pytest.mark.snmp
 
 EXPECTED = {
-    "ups-1": ("ups-mib", {"sys_descr", "sys_name", "sys_uptime_seconds", "ups_output_source",
-                          "ups_battery_status", "ups_battery_charge_percent",
-                          "ups_battery_runtime_minutes", "ups_battery_temperature_celsius",
-                          "ups_input_voltage_volts", "ups_output_voltage_volts",
-                          "ups_output_load_percent", "device_up", "poll_duration_seconds"}),
-    "switch-1": ("if-mib", {"sys_descr", "if_oper_status", "if_admin_status",
-                            "if_speed_mbps", "if_alias", "device_up"}),
+    "ups-1": (
+        "ups-mib",
+        {
+            "sys_descr",
+            "sys_name",
+            "sys_uptime_seconds",
+            "ups_output_source",
+            "ups_battery_status",
+            "ups_battery_charge_percent",
+            "ups_battery_runtime_minutes",
+            "ups_battery_temperature_celsius",
+            "ups_input_voltage_volts",
+            "ups_output_voltage_volts",
+            "ups_output_load_percent",
+            "device_up",
+            "poll_duration_seconds",
+        },
+    ),
+    "switch-1": (
+        "if-mib",
+        {
+            "sys_descr",
+            "if_oper_status",
+            "if_admin_status",
+            "if_speed_mbps",
+            "if_alias",
+            "device_up",
+        },
+    ),
     "env-1": ("env-sensor", {"env_temperature_celsius", "env_humidity_percent", "device_up"}),
     "pdu-1": ("pdu", {"pdu_phase_current_amperes", "pdu_phase_power_watts", "device_up"}),
 }
@@ -57,8 +79,9 @@ async def test_each_recording_parses(sim_room: SimRoom, poller: Poller, device: 
 async def test_values_are_plausible(sim_room: SimRoom, poller: Poller) -> None:
     ups = by_key(await poller.poll(target(sim_room, "ups-1")))
     assert {i for (m, i) in ups if m == "ups_output_load_percent"} == {"1", "2", "3"}
-    assert all(20 <= (v or 0) <= 45 for (m, _), (v, _) in ups.items()
-               if m == "ups_output_load_percent")
+    assert all(
+        20 <= (v or 0) <= 45 for (m, _), (v, _) in ups.items() if m == "ups_output_load_percent"
+    )
     env = by_key(await poller.poll(target(sim_room, "env-1")))
     temp, _ = env[("env_temperature_celsius", "Inlet A03")]
     assert temp is not None and 21.0 <= temp <= 29.5
@@ -98,8 +121,7 @@ async def test_counters_become_rates_on_second_poll(sim_room: SimRoom, poller: P
 
 @run_async
 async def test_dead_device_is_a_result(poller: Poller, silent_udp_port: int) -> None:
-    dead = Target("ghost", "snmp", "127.0.0.1", silent_udp_port, "auto", timeout=0.2,
-                  retries=0)
+    dead = Target("ghost", "snmp", "127.0.0.1", silent_udp_port, "auto", timeout=0.2, retries=0)
     result = await poller.poll(dead)
     assert not result.ok and result.error and "timeout" in result.error
     assert by_key(result)[("device_up", "")][0] == 0.0
@@ -112,5 +134,10 @@ async def test_unknown_profile_and_host_target(poller: Poller) -> None:
     assert not bad.ok and "unknown profile" in (bad.error or "")
     host = await poller.poll(Target("demo-host", "host"))
     metrics = {s.metric for s in host.samples}
-    assert {"host_cpu_percent", "host_memory_used_percent", "host_disk_used_percent",
-            "host_uptime_seconds", "device_up"} <= metrics
+    assert {
+        "host_cpu_percent",
+        "host_memory_used_percent",
+        "host_disk_used_percent",
+        "host_uptime_seconds",
+        "device_up",
+    } <= metrics

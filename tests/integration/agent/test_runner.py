@@ -58,8 +58,11 @@ def test_metrics_endpoint_while_running(sim_room: SimRoom, tmp_path: Path) -> No
     settings.agent.spool_dir = str(tmp_path)
     settings.agent.push_interval_seconds = 0.2
     stop = threading.Event()
-    thread = threading.Thread(target=lambda: asyncio.run(
-        run_agent(settings, stop, targets=sim_room.targets(interval=0.5))))
+    thread = threading.Thread(
+        target=lambda: asyncio.run(
+            run_agent(settings, stop, targets=sim_room.targets(interval=0.5))
+        )
+    )
     thread.start()
     try:
         text = ""

@@ -33,12 +33,21 @@ class Recorder:
 
 
 @run_async
-async def test_dead_device_does_not_delay_the_others(sim_room: SimRoom,
-                                                     silent_udp_port: int) -> None:
+async def test_dead_device_does_not_delay_the_others(
+    sim_room: SimRoom, silent_udp_port: int
+) -> None:
     live = sim_room.targets(interval=INTERVAL, timeout=0.5, retries=0)
     # the dead one takes 3 x its own interval to time out on every poll
-    dead = Target("ghost", "snmp", "127.0.0.1", silent_udp_port, "system",
-                  interval=INTERVAL, timeout=1.2, retries=0)
+    dead = Target(
+        "ghost",
+        "snmp",
+        "127.0.0.1",
+        silent_udp_port,
+        "system",
+        interval=INTERVAL,
+        timeout=1.2,
+        retries=0,
+    )
     poller = Poller(load_profiles())
     recorder = Recorder({t.device for t in live}, want=5)
     scheduler = Scheduler(poller.poll, recorder, concurrency=8)
@@ -66,8 +75,9 @@ async def test_dead_device_does_not_delay_the_others(sim_room: SimRoom,
 
 @run_async
 async def test_targets_replaced_at_run_time(sim_room: SimRoom) -> None:
-    ups, env = (next(t for t in sim_room.targets(interval=0.2) if t.device == d)
-                for d in ("ups-1", "env-1"))
+    ups, env = (
+        next(t for t in sim_room.targets(interval=0.2) if t.device == d) for d in ("ups-1", "env-1")
+    )
     poller = Poller(load_profiles())
     first = Recorder({"ups-1"}, want=2)
     removed: list[str] = []

@@ -31,14 +31,20 @@ def alive(pid: int) -> bool:
 
 def test_simulator_dies_with_its_parent() -> None:
     child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent("""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
             import sys, time
             from agent.simroom import SimRoom
             room = SimRoom().start()
             print(room.process.pid, flush=True)
             time.sleep(60)
-        """)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert child.stdout is not None
@@ -65,8 +71,9 @@ async def test_private_room_set_temperature_and_stop() -> None:
         env = next(t for t in room.targets() if t.device == "env-1")
         room.set_temperature(35.2)  # works from inside a running loop too
         result = await poller.poll(env)
-        temps = {s.instance: s.value for s in result.samples
-                 if s.metric == "env_temperature_celsius"}
+        temps = {
+            s.instance: s.value for s in result.samples if s.metric == "env_temperature_celsius"
+        }
         assert temps == {"Inlet A03": 35.2}
     finally:
         poller.close()
@@ -85,14 +92,15 @@ def test_targets_need_a_started_room(tmp_path: Path) -> None:
 def test_targets_one_per_recording(sim_room: SimRoom) -> None:
     targets = sim_room.targets(interval=5)
     assert [t.device for t in targets] == ["env-1", "pdu-1", "switch-1", "ups-1"]
-    assert all(t.credentials.community == t.device and t.port == sim_room.port
-               and t.interval == 5 for t in targets)
+    assert all(
+        t.credentials.community == t.device and t.port == sim_room.port and t.interval == 5
+        for t in targets
+    )
 
 
 def test_demo_room_matches_recordings_and_profiles() -> None:
     room = load_demo_room()
-    assert room["room"] == {"name": "A101", "title_zh": "一号机房",
-                            "title_en": "Machine room A101"}
+    assert room["room"] == {"name": "A101", "title_zh": "一号机房", "title_en": "Machine room A101"}
     racks = {r["name"] for r in room["racks"]}
     profiles = load_profiles()
     recordings = {p.stem for p in (ROOT / "devices" / "recordings").glob("*.snmprec")}

@@ -20,8 +20,9 @@ def session(room: SimRoom, community: str, **kw: float) -> SnmpSession:
 async def test_get_scalars_and_missing(sim_room: SimRoom) -> None:
     s = session(sim_room, "ups-1")
     try:
-        got = await s.get(["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0",
-                           "1.3.6.1.2.1.1.99.0"])
+        got = await s.get(
+            ["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0", "1.3.6.1.2.1.1.99.0"]
+        )
     finally:
         s.close()
     assert got["1.3.6.1.2.1.1.5.0"] == b"ups-1"

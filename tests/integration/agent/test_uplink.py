@@ -78,8 +78,10 @@ def free_tcp_port() -> int:
 
 
 def samples(n: int, start: int = 0) -> list[Sample]:
-    return [Sample("ups-1", "ups_output_load_percent", "1", float(i), TS, "%")
-            for i in range(start, start + n)]
+    return [
+        Sample("ups-1", "ups_output_load_percent", "1", float(i), TS, "%")
+        for i in range(start, start + n)
+    ]
 
 
 def test_accepted_batch(api: Api, tmp_path: Path) -> None:
@@ -88,11 +90,31 @@ def test_accepted_batch(api: Api, tmp_path: Path) -> None:
     report = up.push()
     assert (report.sent, report.pending, report.error) == (1, 0, None)
     assert api.headers[0]["Authorization"] == "Bearer s3cret"
-    assert api.bodies == [{"agent": "agent-7", "samples": [
-        {"device": "ups-1", "metric": "ups_output_load_percent", "instance": "1", "value": 0.0,
-         "text": None, "unit": "%", "ts": "2026-01-01T08:00:00.123Z"},
-        {"device": "ups-1", "metric": "ups_output_load_percent", "instance": "1", "value": 1.0,
-         "text": None, "unit": "%", "ts": "2026-01-01T08:00:00.123Z"}]}]
+    assert api.bodies == [
+        {
+            "agent": "agent-7",
+            "samples": [
+                {
+                    "device": "ups-1",
+                    "metric": "ups_output_load_percent",
+                    "instance": "1",
+                    "value": 0.0,
+                    "text": None,
+                    "unit": "%",
+                    "ts": "2026-01-01T08:00:00.123Z",
+                },
+                {
+                    "device": "ups-1",
+                    "metric": "ups_output_load_percent",
+                    "instance": "1",
+                    "value": 1.0,
+                    "text": None,
+                    "unit": "%",
+                    "ts": "2026-01-01T08:00:00.123Z",
+                },
+            ],
+        }
+    ]
     assert up.last_success is not None
     assert up.push().sent == 0  # nothing buffered: nothing sent
 
@@ -137,7 +159,8 @@ def test_4xx_moves_batch_aside_and_continues(api: Api, tmp_path: Path) -> None:
     rejected = list((tmp_path / "rejected").glob("batch-*.json"))
     assert len(rejected) == 1  # kept for a person to read, never retried
     assert json.loads(rejected[0].read_text())["samples"][0]["metric"] == (
-        "ups_output_load_percent")
+        "ups_output_load_percent"
+    )
     api.status = 202
     up.add(samples(1, start=5))
     assert up.push().sent == 1
@@ -152,16 +175,28 @@ def test_large_buffer_is_split(api: Api, tmp_path: Path) -> None:
 
 
 def test_fetch_targets(api: Api) -> None:
-    api.targets = {"targets": [
-        {"device": "ups-1", "kind": "snmp", "address": "127.0.0.1", "port": 1161,
-         "profile": "ups-mib", "version": "2c", "community": "ups-1", "interval": 10,
-         "timeout": 1, "retries": 2},
-        {"device": "demo-host", "kind": "host"}]}
+    api.targets = {
+        "targets": [
+            {
+                "device": "ups-1",
+                "kind": "snmp",
+                "address": "127.0.0.1",
+                "port": 1161,
+                "profile": "ups-mib",
+                "version": "2c",
+                "community": "ups-1",
+                "interval": 10,
+                "timeout": 1,
+                "retries": 2,
+            },
+            {"device": "demo-host", "kind": "host"},
+        ]
+    }
     targets = fetch_targets(api.url, "tok")
     assert api.headers[-1]["Authorization"] == "Bearer tok"
-    assert [(t.device, t.kind, t.port, t.credentials.community, t.interval, t.retries)
-            for t in targets] == [("ups-1", "snmp", 1161, "ups-1", 10.0, 2),
-                                  ("demo-host", "host", 161, "public", 30.0, 1)]
+    assert [
+        (t.device, t.kind, t.port, t.credentials.community, t.interval, t.retries) for t in targets
+    ] == [("ups-1", "snmp", 1161, "ups-1", 10.0, 2), ("demo-host", "host", 161, "public", 30.0, 1)]
     api.targets = {"targets": [{"device": "x", "kind": "teapot"}]}
     with pytest.raises(ConfigError, match="target #1 field 'kind'"):
         fetch_targets(api.url, "tok")
@@ -174,8 +209,10 @@ def test_fetch_targets_unreachable() -> None:
 
 def test_load_targets_file(tmp_path: Path) -> None:
     path = tmp_path / "targets.yaml"
-    path.write_text("- {device: sw, address: 10.0.0.2, version: 1, community: c}\n"
-                    "- {device: me, kind: host}\n", encoding="utf-8")
+    path.write_text(
+        "- {device: sw, address: 10.0.0.2, version: 1, community: c}\n- {device: me, kind: host}\n",
+        encoding="utf-8",
+    )
     targets = load_targets_file(path)
     assert [(t.device, t.credentials.version) for t in targets] == [("sw", "1"), ("me", "2c")]
     path.write_text("- {device: sw, colour: red}\n", encoding="utf-8")

@@ -103,10 +103,17 @@ IF = "1.3.6.1.2.1.2.2.1."
 IFX = "1.3.6.1.2.1.31.1.1.1."
 SWITCH_REPLY: dict[str, Raw] = {
     "1.3.6.1.2.1.1.3.0": 500,
-    IF + "7.1": 1, IF + "7.24": 1, IF + "7.30": 2,
-    IF + "8.1": 1, IF + "8.24": 2, IF + "8.30": 2,
-    IFX + "1.1": b"GigabitEthernet1/0/1", IFX + "1.24": b"GigabitEthernet1/0/24",
-    IFX + "6.1": 1000, IFX + "6.24": 2**64 - 1, IFX + "6.30": -5,
+    IF + "7.1": 1,
+    IF + "7.24": 1,
+    IF + "7.30": 2,
+    IF + "8.1": 1,
+    IF + "8.24": 2,
+    IF + "8.30": 2,
+    IFX + "1.1": b"GigabitEthernet1/0/1",
+    IFX + "1.24": b"GigabitEthernet1/0/24",
+    IFX + "6.1": 1000,
+    IFX + "6.24": 2**64 - 1,
+    IFX + "6.30": -5,
     IFX + "10.1": 2000,
     IFX + "15.1": 1000,
     IFX + "18.24": b"uplink-core",
@@ -116,13 +123,18 @@ SWITCH_REPLY: dict[str, Raw] = {
 def test_interface_table_instances_are_if_names_with_index_fallback() -> None:
     result = parse(PROFILES["if-mib"], "switch-1", SWITCH_REPLY, TS)
     oper = values(result, "if_oper_status")
-    assert oper == {"GigabitEthernet1/0/1": (1.0, "up"), "GigabitEthernet1/0/24": (2.0, "down"),
-                    "30": (2.0, "down")}  # no ifName for row 30: the index stands in
+    assert oper == {
+        "GigabitEthernet1/0/1": (1.0, "up"),
+        "GigabitEthernet1/0/24": (2.0, "down"),
+        "30": (2.0, "down"),
+    }  # no ifName for row 30: the index stands in
     assert values(result, "if_alias") == {"GigabitEthernet1/0/24": (None, "uplink-core")}
     counters = {(c.metric, c.instance): c.raw for c in result.counters}
-    assert counters == {("if_in_octets", "GigabitEthernet1/0/1"): 1000,
-                        ("if_in_octets", "GigabitEthernet1/0/24"): 2**64 - 1,
-                        ("if_out_octets", "GigabitEthernet1/0/1"): 2000}
+    assert counters == {
+        ("if_in_octets", "GigabitEthernet1/0/1"): 1000,
+        ("if_in_octets", "GigabitEthernet1/0/24"): 2**64 - 1,
+        ("if_out_octets", "GigabitEthernet1/0/1"): 2000,
+    }
     assert all(c.width == 64 and c.unit == "B/s" for c in result.counters)
     # a negative counter is bad device data: an unknown sample, not a crash
     assert values(result, "if_in_octets")["30"][0] is None
@@ -132,8 +144,15 @@ def test_interface_table_instances_are_if_names_with_index_fallback() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "text"),
-    [(b"plain", "plain"), ("机房".encode(), "机房"), ("机房".encode("gb18030"), "机房"),
-     (b"\xff\xfe\xfa", "ÿþú"), (b"name\x00\x00", "name"), (None, None), (7, "7")],
+    [
+        (b"plain", "plain"),
+        ("机房".encode(), "机房"),
+        ("机房".encode("gb18030"), "机房"),
+        (b"\xff\xfe\xfa", "ÿþú"),
+        (b"name\x00\x00", "name"),
+        (None, None),
+        (7, "7"),
+    ],
     ids=["ascii", "utf8", "gb18030", "latin1", "nul-padded", "none", "int"],
 )
 def test_decode_text(raw: Raw, text: str | None) -> None:

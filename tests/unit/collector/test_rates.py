@@ -25,8 +25,14 @@ CASES = [
     ("wrap-64", st(M64 - 10, 0), st(10, 10), 64, 2.0, "wrap"),
     ("reset-low-prev-32", st(5000, 0), st(10, 10), 32, None, "reset"),
     ("reset-64-cleared", st(10**12, 0), st(0, 10), 64, None, "reset"),
-    ("reset-prev-high-but-delta-implausible", st(M32 - 100, 0), st(M32 - 200, 10), 32, None,
-     "reset"),
+    (
+        "reset-prev-high-but-delta-implausible",
+        st(M32 - 100, 0),
+        st(M32 - 200, 10),
+        32,
+        None,
+        "reset",
+    ),
     ("reboot-uptime-back", st(1000, 0, 500_000), st(2000, 10, 300), 64, None, "reboot"),
     ("uptime-forward", st(1000, 0, 500), st(2000, 10, 1500), 64, 100.0, "ok"),
     ("no-time", st(1000, 10), st(2000, 10), 64, None, "no-time"),
@@ -34,17 +40,25 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "prev", "cur", "width", "rate", "reason"), CASES,
-                         ids=[c[0] for c in CASES])
-def test_compute_rate(case: str, prev: CounterState | None, cur: CounterState, width: int,
-                      rate: float | None, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "prev", "cur", "width", "rate", "reason"), CASES, ids=[c[0] for c in CASES]
+)
+def test_compute_rate(
+    case: str,
+    prev: CounterState | None,
+    cur: CounterState,
+    width: int,
+    rate: float | None,
+    reason: str,
+) -> None:
     result = compute_rate(prev, cur, width)
     assert (result.rate, result.reason) == (rate, reason)
 
 
 def reading(raw: int, seconds: float, instance: str = "Gi1/0/1") -> CounterReading:
-    return CounterReading("sw", "if_in_octets", instance, raw, 64, "B/s",
-                          T0 + timedelta(seconds=seconds))
+    return CounterReading(
+        "sw", "if_in_octets", instance, raw, 64, "B/s", T0 + timedelta(seconds=seconds)
+    )
 
 
 def test_tracker_first_poll_gives_nothing_then_rates() -> None:
@@ -52,7 +66,8 @@ def test_tracker_first_poll_gives_nothing_then_rates() -> None:
     assert tracker.update([reading(1000, 0)], uptime_ticks=100) == []
     out = tracker.update([reading(6000, 10)], uptime_ticks=1100)
     assert [(s.metric, s.instance, s.value, s.unit) for s in out] == [
-        ("if_in_octets", "Gi1/0/1", 500.0, "B/s")]
+        ("if_in_octets", "Gi1/0/1", 500.0, "B/s")
+    ]
 
 
 def test_tracker_reboot_resets_without_spike_then_resumes() -> None:
