@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from agent.runner import run_agent
-from agent.simroom import SimRoom, load_demo_room
-from dashboard.app import create_app
 from sqlalchemy import Engine, select
 
+from agent.runner import run_agent
+from agent.simroom import SimRoom, load_demo_room
 from core.config import Settings
+from core.errors import PortInUseError
+from dashboard.app import create_app
 from dashboard.serve import BackgroundServices, WebServer
 from inventory.ledger import seed_room
 from store import accounts
@@ -23,6 +25,19 @@ from store.models import Series
 
 log = logging.getLogger("roomwatch.demo")
 AGENT_TOKEN_NAME = "demo-agent"
+
+
+def reserve_metrics_port(host: str, port: int) -> int:
+    """Check that the agent's /metrics port is free (0: pick a free one)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise PortInUseError(
+                f"port {port} on {host} (agent /metrics) is already in use: stop the program "
+                "using it or choose another with --metrics-port or ROOMWATCH_AGENT_METRICS_PORT"
+            ) from None
+        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -51,8 +66,10 @@ class Demo:
     web_port: int
     metrics_port: int
     scenario: bool = True
+    poll_interval: float = 10.0
     stop_event: threading.Event = field(default_factory=threading.Event)
     admin_password: str | None = None
+    agent_error: Exception | None = None
 
     def start(self) -> None:
         self.engine: Engine = make_engine(self.settings.database_url)
@@ -62,26 +79,37 @@ class Demo:
         self.sim.start()
         factory = session_factory(self.engine)
         with factory() as s, s.begin():
-            seed_room(s, load_demo_room(), self.sim.port)
+            seed_room(s, load_demo_room(), self.sim.port, self.poll_interval)
             token = accounts.rotate_token(s, AGENT_TOKEN_NAME, actor="demo")
         app = create_app(self.settings, engine=self.engine)
         self.web = WebServer(app, self.settings.server.host, self.web_port)
         self.web.start()
         self.background = BackgroundServices(self.engine, self.settings, self.stop_event)
         self.background.start()
+        self.metrics_port = reserve_metrics_port(
+            self.settings.agent.metrics_host, self.metrics_port
+        )
         agent_settings = self.settings.model_copy(deep=True)
         agent_settings.agent.server_url = self.web.url
         agent_settings.agent.token = token
         agent_settings.agent.metrics_port = self.metrics_port
         agent_settings.agent.push_interval_seconds = 2.0
         self._agent = threading.Thread(
-            target=lambda: asyncio.run(run_agent(agent_settings, self.stop_event)),
-            name="agent",
-            daemon=True,
+            target=self._run_agent, args=(agent_settings,), name="agent", daemon=True
         )
         self._agent.start()
         if self.scenario:
             threading.Thread(target=self._scenario, name="scenario", daemon=True).start()
+
+    def _run_agent(self, agent_settings: Settings) -> None:
+        try:
+            asyncio.run(run_agent(agent_settings, self.stop_event))
+        except Exception as exc:  # reported by the demo command as one line
+            self.agent_error = exc
+            self.stop_event.set()
+
+    def metrics_server_port(self) -> int:
+        return self.metrics_port
 
     def _scenario(self) -> None:
         start = datetime.now(UTC)

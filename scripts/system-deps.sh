@@ -6,6 +6,8 @@ set -u
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v snmpget >/dev/null 2>&1 || need+=(snmp)
+# Chinese glyphs for screenshots taken by headless Chromium
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${need[*]} (install them with your package manager); dependent tests will skip" >&2

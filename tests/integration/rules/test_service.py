@@ -81,8 +81,8 @@ def test_on_battery_opens_one_alarm_and_ticks_do_not_duplicate(
     assert (alarm.rule, alarm.device, alarm.status) == ("ups_on_battery", "ups1", "firing")
     assert alarm.severity == alarm.peak_severity == Severity.CRITICAL
     assert (alarm.first_seen, alarm.last_seen, alarm.count) == (at(0), at(15), 1)
-    assert alarm.summary_zh == "1号UPS UPS 输出切换为电池供电，请立即检查市电"
-    assert alarm.summary_en == "UPS 1: UPS output on battery, check mains power"
+    assert alarm.summary_zh == "1号UPS：输出切换为电池供电（市电中断），请立即检查市电"
+    assert alarm.summary_en == "UPS 1: output on battery (mains lost), check mains power"
     assert events(factory, alarm.id) == ["fired"]
 
 
