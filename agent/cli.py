@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 
 import click
+from pydantic import ValidationError
 
+from core.cli import check_log_level
 from core.config import load_settings
-from core.errors import RoomwatchError
+from core.errors import ConfigError
 
 
 @click.command("agent")
@@ -29,7 +30,12 @@ from core.errors import RoomwatchError
     default=None,
     help="Poll the targets in this YAML file instead of asking the server.",
 )
-@click.option("--metrics-port", type=int, default=None, help="Port of /metrics (0 = any).")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of /metrics (0 = any).",
+)
 def agent(
     config_path: str | None,
     server_url: str | None,
@@ -38,24 +44,27 @@ def agent(
     metrics_port: int | None,
 ) -> None:
     """Run the polling agent until interrupted (Ctrl-C / SIGTERM)."""
+    # whatever stops it from starting (settings, targets file, unknown profile, metrics port
+    # in use) is a RoomwatchError: one line from core.cli.main, exit code 2, no traceback
     from agent.runner import run_agent
 
-    try:
-        settings = load_settings(config_path)
-        overrides = {
-            "server_url": server_url,
-            "token": token,
-            "targets_file": targets_file,
-            "metrics_port": metrics_port,
-        }
-        for key, value in overrides.items():
-            if value is not None:
+    settings = load_settings(config_path)
+    overrides = {
+        "server_url": server_url,
+        "token": token,
+        "targets_file": targets_file,
+        "metrics_port": metrics_port,
+    }
+    for key, value in overrides.items():
+        if value is not None:
+            try:
                 setattr(settings.agent, key, value)
-    except (RoomwatchError, ValueError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+            except ValidationError as exc:
+                option = "--" + key.replace("_", "-")
+                raise ConfigError(f"{option} {value!r}: {exc.errors()[0]['msg']}") from None
     logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=check_log_level(settings.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
     async def main() -> None:
@@ -65,8 +74,4 @@ def agent(
             loop.add_signal_handler(sig, stop.set)
         await run_agent(settings, stop)
 
-    try:
-        asyncio.run(main())
-    except RoomwatchError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    asyncio.run(main())

@@ -11,10 +11,12 @@ from collections.abc import Awaitable, Callable
 from agent.metrics import AgentState, MetricsServer, RoomwatchCollector
 from agent.poller import Poller, PollResult
 from agent.scheduler import Scheduler
+from agent.snmp import quiet_late_datagrams
 from agent.targets import load_targets_file
 from agent.uplink import Uplink, fetch_targets
-from collector.profiles import load_profiles
+from collector.profiles import Profile, get_profile, load_profiles
 from core.config import Settings
+from core.errors import ProfileError
 from core.types import Target
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,18 @@ async def run_agent(
     server every ``targets_refresh_seconds`` (the last good list is kept on failure).
     """
     cfg = settings.agent
+    profiles = load_profiles()
+    # a standalone targets file is checked before anything starts: a mistake in it stops the
+    # agent with one line; targets from the server are checked per device by the poller
+    # (an unknown profile there is that device's poll error, not the agent's end)
+    initial = targets
+    if initial is None and cfg.targets_file:
+        initial = load_targets_file(cfg.targets_file)
+        check_profiles(initial, profiles, cfg.targets_file)
+    from_server = initial is None
     state = AgentState()
-    poller = Poller(load_profiles())
+    quiet_late_datagrams(asyncio.get_running_loop())
+    poller = Poller(profiles)
     uplink = Uplink(cfg.server_url, cfg.token, cfg.name, cfg.spool_dir)
     state.spool_batches = uplink.pending_batches
     metrics = MetricsServer(RoomwatchCollector(state, cfg.name), cfg.metrics_host, cfg.metrics_port)
@@ -88,10 +100,8 @@ async def run_agent(
         if report.sent:
             state.last_push = uplink.last_success
 
-    if targets is not None:
-        scheduler.set_targets(targets)
-    elif cfg.targets_file:
-        scheduler.set_targets(load_targets_file(cfg.targets_file))
+    if initial is not None:
+        scheduler.set_targets(initial)
     else:
         await refresh()
 
@@ -100,7 +110,7 @@ async def run_agent(
         asyncio.create_task(scheduler.run(inner_stop)),
         asyncio.create_task(_every(stop_event, cfg.push_interval_seconds, push)),
     ]
-    if targets is None and not cfg.targets_file:
+    if from_server:
         jobs.append(asyncio.create_task(_every(stop_event, cfg.targets_refresh_seconds, refresh)))
     try:
         if isinstance(stop_event, asyncio.Event):
@@ -116,6 +126,16 @@ async def run_agent(
             await asyncio.to_thread(uplink.push)  # last samples: sent, or kept on disk
         metrics.stop()
         poller.close()
+
+
+def check_profiles(targets: list[Target], profiles: dict[str, Profile], where: str) -> None:
+    """Raise a one-line ProfileError naming the file, the device and the known profiles."""
+    for target in targets:
+        if target.kind == "snmp" and target.profile != "auto":
+            try:
+                get_profile(target.profile, profiles)
+            except ProfileError as exc:
+                raise ProfileError(f"{where}: device {target.device!r}: {exc}") from None
 
 
 async def _wait_forever(stop: threading.Event) -> None:

@@ -7,9 +7,12 @@ Values come back as plain python: ``int`` (INTEGER, Counter32/64, Gauge32, TimeT
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from pyasn1.type import univ
+from pysnmp.carrier.error import CarrierError
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
     ContextData,
@@ -25,6 +28,8 @@ from pysnmp.hlapi.v3arch.asyncio import (
 from pysnmp.proto import errind, rfc1902, rfc1905
 
 from core.types import SnmpCredentials
+
+_log = logging.getLogger(__name__)
 
 Value = int | str | bytes | None
 MAX_GET_OIDS = 40  # stay well under common agents' varbind and PDU size limits
@@ -234,3 +239,18 @@ def new_engine() -> SnmpEngine:
 
 def _oid_key(oid: str) -> tuple[int, ...]:
     return tuple(int(x) for x in oid.split("."))
+
+
+def quiet_late_datagrams(loop: asyncio.AbstractEventLoop) -> None:
+    """Install a loop exception handler that drops pysnmp's complaint about a reply arriving
+    on a transport already closed (a late answer while the agent stops): it is not an error,
+    and must not print a traceback on a clean shutdown. Everything else goes to the default."""
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, CarrierError) and "Unregistered transport" in str(exc):
+            _log.debug("late SNMP datagram after close ignored: %s", exc)
+            return
+        loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)

@@ -2,19 +2,22 @@
 
 Subcommands live with the package that owns them and are loaded by name when used
 ("agent.cli:agent"), so ``core`` imports nothing above it and ``roomwatch --help``
-stays fast. Every :class:`RoomwatchError` becomes one line on stderr and exit code 2.
+stays fast. Every :class:`RoomwatchError` becomes one line on stderr and exit code 2;
+click's usage errors (unknown command, bad option value) are one line too, never a traceback.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
 
-from core.errors import RoomwatchError
+from core.errors import ConfigError, RoomwatchError
 
 SUMMARIES: dict[str, str] = {
     "agent": "Run a poller: SNMP and psutil, pushes samples to the server.",
@@ -69,17 +72,56 @@ def cli() -> None:
     """roomwatch — 机房监控 machine-room monitoring: agents, rules, alarms, duty records."""
 
 
-def main(argv: list[str] | None = None) -> Any:
+def _one_line(message: str) -> str:
+    return " ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"roomwatch: error: {_one_line(message)}", err=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; errors a user can act on are one line on stderr, never a traceback."""
     try:
-        return cli.main(args=argv, prog_name="roomwatch", standalone_mode=True)
+        rv = cli.main(args=argv, prog_name="roomwatch", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # ``roomwatch`` / ``roomwatch db``
+        exc.show()
+        return exc.exit_code
+    except click.UsageError as exc:  # unknown command, bad option value: exit 2
+        where = exc.ctx.command_path if exc.ctx is not None else "roomwatch"
+        return _fail(f"{exc.format_message()} (see '{where} --help')", exc.exit_code)
+    except click.ClickException as exc:
+        return _fail(exc.format_message(), exc.exit_code)
+    except click.Abort:  # Ctrl-C / end of input at a prompt
+        return _fail("aborted", 1)
     except RoomwatchError as exc:
-        click.echo(f"roomwatch: error: {exc}", err=True)
-        sys.exit(2)
+        return _fail(str(exc), 2)
+    except BrokenPipeError:  # ``roomwatch rules list | head``: the reader went away
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return rv if isinstance(rv, int) else 0
+
+
+def check_log_level(level: str) -> str:
+    """``level`` in upper case, or a one-line ConfigError naming the setting and the choices."""
+    name = level.strip().upper()
+    if not isinstance(logging.getLevelNamesMapping().get(name), int) or name == "NOTSET":
+        raise ConfigError(
+            f"setting 'log_level': unknown level {level!r}: use DEBUG, INFO, WARNING or ERROR "
+            "(log_level in the config file or ROOMWATCH_LOG_LEVEL)"
+        )
+    return name
 
 
 def run_or_exit(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``func``; a RoomwatchError becomes one line on stderr and exit code 2."""
+    """Call ``func``; a RoomwatchError becomes a ClickException (one line, exit code 1)."""
     try:
         return func(*args, **kwargs)
     except RoomwatchError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

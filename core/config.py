@@ -74,7 +74,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         if not name.startswith(ENV_PREFIX) or name == "ROOMWATCH_CONFIG":
             continue
         key = name[len(ENV_PREFIX) :].lower()
-        if key in {"admin_password", "test_database_url"}:  # read by their own commands
+        if key in {"admin_password", "new_password", "test_database_url"}:  # read by their commands
             continue
         if key in top:
             out[key] = raw

@@ -13,11 +13,13 @@ from flask import Flask
 from sqlalchemy import Engine
 from waitress.server import create_server
 
+from core.cli import check_log_level
 from core.config import Settings, load_settings
-from core.errors import PortInUseError
+from core.errors import ConfigError, PortInUseError
 from core.logging import setup_logging
 from store import timeseries
-from store.db import make_engine, require_current, session_factory
+from store.cli import open_engine
+from store.db import session_factory
 
 log = logging.getLogger("roomwatch.serve")
 
@@ -36,7 +38,10 @@ class WebServer:
                     f"port {port} on {host} is already in use: stop the program using it or "
                     "choose another port (--port or ROOMWATCH_SERVER_PORT)"
                 ) from None
-            raise
+            raise ConfigError(  # unknown host name, a privileged port, an address not ours
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}: choose another address "
+                "or port (--host/--port or ROOMWATCH_SERVER_HOST/ROOMWATCH_SERVER_PORT)"
+            ) from None
         self.host = host
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
         self._thread = threading.Thread(target=self._run, name="web", daemon=True)
@@ -103,21 +108,28 @@ class BackgroundServices:
 
 
 def open_database(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url)
-    require_current(engine)
-    return engine
+    """The configured database, reachable and migrated, or a one-line DatabaseError."""
+    return open_engine(settings.database_url, migrated=True)
 
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config.")
 @click.option("--host", default=None, help="Listen address (default from config: 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Listen port (default from config: 8080).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Listen port (default from config: 8080; 0 = any free port).",
+)
 def serve(config_path: str | None, host: str | None, port: int | None) -> None:
     """Run the dashboard, the API and the rule engine until Ctrl-C."""
     from dashboard.app import create_app
 
     settings = load_settings(config_path)
-    setup_logging(settings.log_level)
+    setup_logging(check_log_level(settings.log_level))
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl."
+    # everything that can refuse to start does so before anything runs: settings, database,
+    # rule files, the port; each refusal is one line (core.cli.main), never a traceback
     engine = open_database(settings)
     stop = threading.Event()
     background = BackgroundServices(engine, settings, stop)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import signal
@@ -11,14 +12,23 @@ from types import FrameType
 
 import click
 
+from core.cli import check_log_level
 from core.config import load_settings
+from core.errors import RoomwatchError
 from core.logging import setup_logging
 
 
 @click.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config.")
-@click.option("--port", type=int, default=None, help="Dashboard port (default 8080).")
-@click.option("--metrics-port", type=int, default=None, help="Agent /metrics port (default 9108).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Dashboard port (default 8080)."
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Agent /metrics port (default 9108).",
+)
 @click.option("--no-scenario", is_flag=True, help="Do not switch the UPS/uplink on a schedule.")
 @click.option(
     "--check",
@@ -37,7 +47,8 @@ def demo(
     from demo.room import Demo
 
     settings = load_settings(config_path)
-    setup_logging("WARNING" if check else settings.log_level)
+    setup_logging("WARNING" if check else check_log_level(settings.log_level))
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl."
     scratch = tempfile.TemporaryDirectory(prefix="roomwatch-check-") if check else None
     if scratch is not None:
         # a self-test of the installation: its own database and free ports, so neither a
@@ -61,7 +72,12 @@ def demo(
     try:
         room.start()
         if check:
-            wait_for("a poll landing in the database", lambda: "ups-1" in room.polled_devices(), 90)
+
+            def landed() -> bool:
+                _raise_agent_error(room.agent_error)  # no point waiting for a dead agent
+                return "ups-1" in room.polled_devices()
+
+            wait_for("a poll landing in the database", landed, 90)
             html = login_and_fetch(room.web.url, "admin", os.environ["ROOMWATCH_ADMIN_PASSWORD"])
             if "ups-1" not in html:
                 raise click.ClickException("the overview page does not show ups-1")
@@ -73,8 +89,9 @@ def demo(
                 "  (shown once; set ROOMWATCH_ADMIN_PASSWORD to choose it)\n"
             )
         click.echo(f"  roomwatch demo 演示: open {room.web.url}  (Ctrl-C to stop 停止)\n")
-        while not stop.wait(1):
+        while not stop.wait(1) and not room.stop_event.is_set():
             pass
+        _raise_agent_error(room.agent_error)
     except KeyboardInterrupt:
         pass
     finally:
@@ -82,3 +99,12 @@ def demo(
         room.stop()
         if scratch is not None:
             scratch.cleanup()
+
+
+def _raise_agent_error(error: Exception | None) -> None:
+    """The demo's agent stopped on its own: say why in one line (core.cli.main), exit non-zero."""
+    if error is None:
+        return
+    if isinstance(error, RoomwatchError):
+        raise error
+    raise click.ClickException(f"the demo's agent stopped: {error}")

@@ -8,14 +8,20 @@ when they should have refused are killed after a timeout and the test fails.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -42,21 +48,30 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "core.cli"]
 
 
-def roomwatch(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> Run:
-    """Run ``roomwatch ARGS`` in ``cwd`` with a clean environment (no ROOMWATCH_* of ours)."""
+def _clean_env(env: Mapping[str, str] | None) -> dict[str, str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMWATCH_")}
     full_env["PYTHONUNBUFFERED"] = "1"
     full_env.update(env or {})
-    cmd = [*_command(), *args]
-    proc = subprocess.Popen(
-        cmd,
+    return full_env
+
+
+def _start(
+    cwd: Path, args: tuple[str, ...], env: Mapping[str, str] | None
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*_command(), *args],
         cwd=cwd,
-        env=full_env,
+        env=_clean_env(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def roomwatch(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> Run:
+    """Run ``roomwatch ARGS`` in ``cwd`` with a clean environment (no ROOMWATCH_* of ours)."""
+    proc = _start(cwd, args, env)
     try:
         out, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -117,6 +132,12 @@ def busy_port() -> Iterator[int]:
         sock.close()
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -175,6 +196,34 @@ def test_config_file_missing(tmp_path: Path) -> None:
 def test_config_bad_value(tmp_path: Path) -> None:
     run = roomwatch(tmp_path, "serve", env={"ROOMWATCH_SERVER_PORT": "eighty"})
     assert_one_line_error(run, "server.port")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["serve"], id="serve"),
+        pytest.param(["agent", "--targets-file", "t.yaml", "--metrics-port", "0"], id="agent"),
+        pytest.param(["demo", "--port", "0", "--metrics-port", "0"], id="demo"),
+    ],
+)
+def test_unknown_log_level(tmp_path: Path, migrated_db: str, args: list[str]) -> None:
+    _write(tmp_path / "t.yaml", GOOD_TARGETS)
+    env = {"ROOMWATCH_LOG_LEVEL": "loud", "ROOMWATCH_DATABASE_URL": migrated_db}
+    run = roomwatch(tmp_path, *args, env=env)
+    assert_one_line_error(run, "log_level", "loud", "INFO")
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        pytest.param(["serve", "--port", "99999"], ["--port", "99999"], id="serve-port"),
+        pytest.param(["agent", "--metrics-port", "x"], ["--metrics-port"], id="agent-port"),
+        pytest.param(["agent", "--server-url", "x", "--bogus"], ["--bogus"], id="agent-option"),
+    ],
+)
+def test_bad_option_value(tmp_path: Path, args: list[str], needles: list[str]) -> None:
+    run = roomwatch(tmp_path, *args)
+    assert_one_line_error(run, *needles, "--help")
 
 
 # --- 2. broken rule file ---------------------------------------------------------------------
@@ -260,8 +309,9 @@ def test_malformed_database_url(tmp_path: Path, args: list[str], url: str) -> No
     "args",
     [
         pytest.param(["serve", "--port", "0"], id="serve"),
-        pytest.param(["user", "add", "zhangsan", "--role", "duty", "--password", "x" * 12],
-                     id="user-add"),
+        pytest.param(
+            ["user", "add", "zhangsan", "--role", "duty", "--password", "x" * 12], id="user-add"
+        ),
         pytest.param(["token", "create", "agent-1"], id="token-create"),
     ],
 )
@@ -269,6 +319,13 @@ def test_database_not_migrated(tmp_path: Path, args: list[str]) -> None:
     env = {"ROOMWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
     run = roomwatch(tmp_path, *args, env=env)
     assert_one_line_error(run, "schema", "roomwatch db upgrade")
+
+
+def test_file_is_not_a_database(tmp_path: Path) -> None:
+    _write(tmp_path / "junk.db", "this is not SQLite\n" * 100)
+    env = {"ROOMWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'junk.db'}"}
+    run = roomwatch(tmp_path, "db", "upgrade", env=env)
+    assert_one_line_error(run, "junk.db", "not a database", "ROOMWATCH_DATABASE_URL")
 
 
 # --- 4. port in use --------------------------------------------------------------------------
@@ -280,11 +337,22 @@ def test_serve_port_in_use(tmp_path: Path, migrated_db: str, busy_port: int) -> 
     assert_one_line_error(run, str(busy_port), "in use", "--port")
 
 
+def test_serve_address_not_ours(tmp_path: Path, migrated_db: str) -> None:
+    env = {"ROOMWATCH_DATABASE_URL": migrated_db}
+    run = roomwatch(tmp_path, "serve", "--host", "192.0.2.1", "--port", "0", env=env)
+    assert_one_line_error(run, "192.0.2.1", "cannot listen", "--host")
+
+
+def test_demo_port_in_use(tmp_path: Path, busy_port: int) -> None:
+    env = {"ROOMWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    args = ["demo", "--port", str(busy_port), "--metrics-port", "0", "--no-scenario"]
+    run = roomwatch(tmp_path, *args, env=env)
+    assert_one_line_error(run, str(busy_port), "in use", "--port")
+
+
 def test_agent_metrics_port_in_use(tmp_path: Path, busy_port: int) -> None:
     _write(tmp_path / "t.yaml", GOOD_TARGETS)
-    run = roomwatch(
-        tmp_path, "agent", "--metrics-port", str(busy_port), "--targets-file", "t.yaml"
-    )
+    run = roomwatch(tmp_path, "agent", "--metrics-port", str(busy_port), "--targets-file", "t.yaml")
     assert_one_line_error(run, str(busy_port), "in use", "metrics_port")
 
 
@@ -316,6 +384,88 @@ def test_agent_bad_targets_file(tmp_path: Path, text: str | None, needles: list[
     assert_one_line_error(run, *needles)
 
 
+class _FakeServer(BaseHTTPRequestHandler):
+    """Just enough of the roomwatch API for an agent: targets and an ingest that accepts."""
+
+    targets: list[dict[str, object]] = []
+    received: list[bytes] = []
+
+    def do_GET(self) -> None:
+        body = json.dumps({"targets": self.targets}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture()
+def fake_server() -> Iterator[str]:
+    _FakeServer.targets = [
+        {"device": "ups-9", "address": "127.0.0.1", "port": 1, "profile": "no-such-profile",
+         "interval": 0.5},
+        {"device": "this-host", "kind": "host", "interval": 0.5},
+    ]  # fmt: skip
+    _FakeServer.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_agent_unknown_profile_from_server_is_a_poll_error(
+    tmp_path: Path, fake_server: str
+) -> None:
+    """From the server, an unknown profile is that device's poll error: the agent keeps going."""
+    port = _free_port()
+    args = ("agent", "--server-url", fake_server, "--token", "t", "--metrics-port", str(port))
+    proc = _start(tmp_path, args, {"ROOMWATCH_AGENT_PUSH_INTERVAL_SECONDS": "0.5"})
+    wanted = 'roomwatch_agent_poll_errors_total{device="ups-9"}'
+    text = ""
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                    text = r.read().decode()
+            except OSError:
+                text = ""
+            pushed = b"".join(_FakeServer.received)
+            if wanted in text and b"no-such-profile" in pushed and b"this-host" in pushed:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the agent stopped"
+        assert wanted in text, text
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"agent did not stop on SIGTERM\n{err}")
+    assert proc.returncode == 0, err
+    assert "Traceback" not in out + err, err
+    # the device's health sample, pushed to the server, names the profile and the known ones
+    payload = b"".join(_FakeServer.received).decode()
+    assert "unknown profile 'no-such-profile'" in payload, payload[:2000]
+    assert "ups-mib" in payload
+
+
 # --- 6. user accounts ------------------------------------------------------------------------
 
 
@@ -344,6 +494,14 @@ def test_user_add_twice(tmp_path: Path, migrated_db: str) -> None:
     assert_one_line_error(second, "zhangsan", "already exists", "another name")
 
 
+def test_user_add_password_from_environment(tmp_path: Path, migrated_db: str) -> None:
+    """ROOMWATCH_NEW_PASSWORD (documented by ``user add --help``) is not an unknown setting."""
+    env = {"ROOMWATCH_DATABASE_URL": migrated_db, "ROOMWATCH_NEW_PASSWORD": "x" * 12}
+    run = roomwatch(tmp_path, "user", "add", "lisi", "--role", "readonly", env=env)
+    assert run.code == 0, run
+    assert "Traceback" not in run.stderr
+
+
 # --- 7. the command itself -------------------------------------------------------------------
 
 
@@ -356,6 +514,12 @@ def test_version(tmp_path: Path) -> None:
 def test_unknown_command(tmp_path: Path) -> None:
     run = roomwatch(tmp_path, "nosuchcommand")
     assert_one_line_error(run, "nosuchcommand", "--help")
+
+
+def test_no_arguments_shows_help(tmp_path: Path) -> None:
+    run = roomwatch(tmp_path)
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "Commands:" in run.stdout + run.stderr
 
 
 def test_module_entry_point(tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ def test_load_pending_escalation_hysteresis(factory: Factory, runner: RuleRunner
     assert (alarm.status, alarm.first_seen, alarm.resolved_at) == ("resolved", at(60), at(90))
     assert alarm.peak_severity == Severity.CRITICAL and alarm.severity == Severity.WARNING
     assert events(factory, alarm.id) == ["fired", "severity", "resolved"]
-    assert alarm.summary_en == "UPS 1: UPS load 70% above 60%"
+    assert alarm.summary_en == "UPS 1: load 70% above 60%"
 
 
 def test_acknowledge_is_recorded_and_audited(factory: Factory, runner: RuleRunner) -> None:
