@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.clock import FixedClock
 from core.config import ServerSettings, Settings
 from core.types import Role, Sample
 from dashboard.app import create_app
@@ -39,7 +40,11 @@ def settings() -> Settings:
 
 @pytest.fixture
 def app(engine: Engine, settings: Settings) -> Flask:
-    return create_app(settings, engine=engine, test_config={"TESTING": True})
+    app = create_app(settings, engine=engine, test_config={"TESTING": True})
+    # pages judge staleness against the app's clock: pin it to the samples' time, so the
+    # result does not depend on how long the suite ran before this test
+    app.extensions["roomwatch"].clock = FixedClock(NOW)
+    return app
 
 
 @pytest.fixture
