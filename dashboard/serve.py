@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -137,13 +138,14 @@ def serve(config_path: str | None, host: str | None, port: int | None) -> None:
     web = WebServer(
         app, host or settings.server.host, port if port is not None else settings.server.port
     )
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a clean stop on Ctrl-C and on a service stop
+        signal.signal(sig, lambda signum, frame: stop.set())
     web.start()
     background.start()
     click.echo(f"roomwatch serving on {web.url} (Ctrl-C to stop)")
     try:
         while not stop.wait(1):
             pass
-    except KeyboardInterrupt:
         click.echo("stopping…")
     finally:
         stop.set()

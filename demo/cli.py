@@ -68,7 +68,8 @@ def demo(
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, _on_signal)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C works even if SIGINT was ignored
+        signal.signal(sig, _on_signal)
     try:
         room.start()
         if check:
