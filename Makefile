@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint types bench wheel-smoke screenshot system-deps clean
+.PHONY: help install run test check lint types bench bench-snmp bench-rules wheel-smoke screenshot system-deps clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,8 +38,14 @@ types: install ## mypy on the core packages
 check: lint types ## Lint, types and tests
 	$(BIN)/python -m pytest
 
-bench: install ## Benchmarks, with the peers' figures from the same run
+bench: install system-deps ## All benchmarks, with the peers' figures from the same run
 	$(BIN)/python -m bench
+
+bench-snmp: install system-deps ## SNMP polling of a simulated fleet vs snmpbulkwalk and snmp_exporter
+	$(BIN)/python -m bench snmp
+
+bench-rules: install ## Rule tick over 100,000 series; fault-to-alarm/notification latency
+	$(BIN)/python -m bench rules
 
 wheel-smoke: install ## Build the wheel, install it in a clean venv, run --version and demo --check
 	bash scripts/wheel-smoke.sh

@@ -9,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.errors import ConfigError
-from core.types import SnmpCredentials, Target
+from core.types import SnmpCredentials, Target, target_to_json
 
 
 class TargetSpec(BaseModel):
@@ -20,11 +20,19 @@ class TargetSpec(BaseModel):
     address: str = "127.0.0.1"
     port: int = Field(161, ge=1, le=65535)
     profile: str = "auto"
-    version: Literal["1", "2c"] = "2c"
+    version: Literal["1", "2c", "3"] = "2c"
     community: str = "public"
+    user: str = ""
+    auth_protocol: str = ""
+    auth_key: str = ""
+    priv_protocol: str = ""
+    priv_key: str = ""
+    context: str = ""
     interval: float = Field(30.0, gt=0)
     timeout: float = Field(2.0, gt=0)
     retries: int = Field(1, ge=0, le=10)
+    room: str = ""
+    rack: str = ""
 
     def to_target(self) -> Target:
         return Target(
@@ -33,26 +41,25 @@ class TargetSpec(BaseModel):
             self.address,
             self.port,
             self.profile,
-            SnmpCredentials(self.version, self.community),
+            SnmpCredentials(
+                self.version,
+                self.community,
+                self.user,
+                self.auth_protocol,
+                self.auth_key,
+                self.priv_protocol,
+                self.priv_key,
+                self.context,
+            ),
             self.interval,
             self.timeout,
             self.retries,
+            self.room,
+            self.rack,
         )
 
 
-def target_to_dict(target: Target) -> dict[str, Any]:
-    return {
-        "device": target.device,
-        "kind": target.kind,
-        "address": target.address,
-        "port": target.port,
-        "profile": target.profile,
-        "version": target.credentials.version,
-        "community": target.credentials.community,
-        "interval": target.interval,
-        "timeout": target.timeout,
-        "retries": target.retries,
-    }
+target_to_dict = target_to_json  # the server's /api/v1/targets shape
 
 
 def targets_from_list(items: Any, where: str) -> list[Target]:

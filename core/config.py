@@ -45,6 +45,9 @@ class AgentSettings(_Section):
     concurrency: int = Field(32, gt=0)
     push_interval_seconds: float = Field(5.0, gt=0)
     targets_refresh_seconds: float = Field(60.0, gt=0)
+    trap_host: str = "127.0.0.1"
+    trap_port: int = Field(1162, ge=0, le=65535)  # 162 needs root; 0 = no trap receiver
+    trap_communities: list[str] = Field(default_factory=lambda: ["public"])
 
 
 class RulesSettings(_Section):
@@ -82,7 +85,8 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         for sect, model in sections.items():
             if key.startswith(sect + "_") and key[len(sect) + 1 :] in model.model_fields:
                 field = key[len(sect) + 1 :]
-                value: Any = raw.split(",") if field == "paths" else raw
+                listed = {"paths", "trap_communities"}
+                value: Any = raw.split(",") if field in listed else raw
                 out.setdefault(sect, {})[field] = value
                 break
         else:

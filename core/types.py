@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 class Severity(enum.IntEnum):
@@ -65,8 +66,24 @@ class Sample:
 
 @dataclass(frozen=True, slots=True)
 class SnmpCredentials:
-    version: str = "2c"  # "1", "2c" (v3 arrives with the SNMP issue)
+    """SNMP credentials: a community for v1/v2c, a USM user for v3.
+
+    v3 security level follows from what is set: no auth key = noAuthNoPriv, auth key only
+    = authNoPriv, both = authPriv. Protocol names: auth MD5, SHA, SHA224, SHA256, SHA384,
+    SHA512; priv DES, 3DES, AES (=AES128), AES192, AES256.
+    """
+
+    version: str = "2c"  # "1", "2c" or "3"
     community: str = "public"
+    user: str = ""
+    auth_protocol: str = ""
+    auth_key: str = ""
+    priv_protocol: str = ""
+    priv_key: str = ""
+    context: str = ""
+
+    def __repr__(self) -> str:  # secrets never reach a log line
+        return f"SnmpCredentials(version={self.version!r}, user={self.user!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +99,26 @@ class Target:
     interval: float = 30.0
     timeout: float = 2.0
     retries: int = 1
+    room: str = ""  # ledger location, for labels (Prometheus, events)
+    rack: str = ""
+
+
+def target_to_json(t: Target) -> dict[str, Any]:
+    """The ``/api/v1/targets`` shape of one target (what ``agent.targets`` reads back)."""
+    c = t.credentials
+    out: dict[str, Any] = {
+        "device": t.device, "kind": t.kind, "address": t.address, "port": t.port,
+        "profile": t.profile, "version": c.version, "community": c.community,
+        "interval": t.interval, "timeout": t.timeout, "retries": t.retries,
+        "room": t.room, "rack": t.rack,
+    }  # fmt: skip
+    if c.version == "3":
+        out.update(
+            user=c.user,
+            auth_protocol=c.auth_protocol,
+            auth_key=c.auth_key,
+            priv_protocol=c.priv_protocol,
+            priv_key=c.priv_key,
+            context=c.context,
+        )
+    return out

@@ -25,10 +25,20 @@ def device_target(d: Device) -> Target:
         address=d.address,
         port=d.port,
         profile=d.profile,
-        credentials=SnmpCredentials(version=d.snmp_version, community=d.community),
+        credentials=SnmpCredentials(
+            version=d.snmp_version,
+            community=d.community,
+            user=d.snmp_user,
+            auth_protocol=d.snmp_auth_protocol,
+            auth_key=d.snmp_auth_key,
+            priv_protocol=d.snmp_priv_protocol,
+            priv_key=d.snmp_priv_key,
+        ),
         interval=d.interval_seconds,
         timeout=d.timeout_seconds,
         retries=d.retries,
+        room=d.room.name if d.room else "",
+        rack=d.rack.name if d.rack else "",
     )
 
 

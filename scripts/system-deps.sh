@@ -6,6 +6,10 @@ set -u
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v snmpget >/dev/null 2>&1 || need+=(snmp)
+# a real net-snmp agent (v1/v2c/v3 error cases), promtool, the Prometheus snmp_exporter peer
+[ -x /usr/sbin/snmpd ] || need+=(snmpd)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v prometheus-snmp-exporter >/dev/null 2>&1 || need+=(prometheus-snmp-exporter)
 # Chinese glyphs for screenshots taken by headless Chromium
 fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
 [ ${#need[@]} -eq 0 ] && exit 0

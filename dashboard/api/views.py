@@ -10,17 +10,18 @@ from typing import Any, TypeVar
 from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.types import target_to_json
 from dashboard.alarms import service as alarms
 from dashboard.api.schemas import batch_model, error_details
 from dashboard.errors import api_error
 from dashboard.extensions import db_session, roomwatch
+from inventory.ledger import enabled_targets
 from store import timeseries
 from store.accounts import verify_token
-from store.models import Device
 
 log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__)
@@ -102,26 +103,8 @@ def _too_large(limit: int) -> ResponseReturnValue:
 def targets() -> ResponseReturnValue:
     s = db_session()
     with s.begin():
-        devices = list(s.scalars(select(Device).where(Device.enabled).order_by(Device.name)))
-    return jsonify(
-        {
-            "targets": [
-                {
-                    "device": d.name,
-                    "kind": d.kind,
-                    "address": d.address,
-                    "port": d.port,
-                    "profile": d.profile,
-                    "version": d.snmp_version,
-                    "community": d.community,
-                    "interval": d.interval_seconds,
-                    "timeout": d.timeout_seconds,
-                    "retries": d.retries,
-                }
-                for d in devices
-            ]
-        }
-    )
+        body = {"targets": [target_to_json(t) for t in enabled_targets(s)]}
+    return jsonify(body)
 
 
 @bp.get("/alarms")

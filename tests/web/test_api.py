@@ -178,6 +178,8 @@ def test_targets_lists_enabled_devices(client: FlaskClient, token: str, room: No
         "interval": 30.0,
         "timeout": 2.0,
         "retries": 1,
+        "room": "A101",
+        "rack": "A01",
     }
 
 
