@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from agent.poller import PollResult
+from collector.traps import TrapEvent
 from core.errors import PortInUseError
 from core.types import Sample
 
@@ -29,6 +30,19 @@ def metric_name(metric: str) -> str:
     return PREFIX + _BAD.sub("_", metric)
 
 
+# Prometheus wants base units (promtool lints it): a series kept in minutes for people is
+# exposed in seconds. unit -> (name suffix, base suffix, factor)
+_TO_BASE = {"min": ("_minutes", "_seconds", 60.0)}
+
+
+def exposed(metric: str, unit: str) -> tuple[str, float]:
+    """The Prometheus name of ``metric`` and the factor that puts its value in base units."""
+    rule = _TO_BASE.get(unit)
+    if rule is not None and metric.endswith(rule[0]):
+        return metric_name(metric.removesuffix(rule[0]) + rule[1]), rule[2]
+    return metric_name(metric), 1.0
+
+
 class AgentState:
     """What the agent knows right now: latest sample per series and poll counters."""
 
@@ -38,16 +52,23 @@ class AgentState:
         self.polls: dict[str, int] = {}
         self.poll_errors: dict[str, int] = {}
         self.last_push: datetime | None = None
+        self.traps: dict[str, int] = {}  # trap name -> count
+        self.locations: dict[str, tuple[str, str]] = {}  # device -> (room, rack)
         self.spool_batches: Callable[[], int] = lambda: 0
 
     def record(self, result: PollResult) -> None:
         device = result.target.device
         with self._lock:
+            self.locations[device] = (result.target.room, result.target.rack)
             self.polls[device] = self.polls.get(device, 0) + 1
             if not result.ok:
                 self.poll_errors[device] = self.poll_errors.get(device, 0) + 1
             for s in result.samples:
                 self.latest[s.key] = s
+
+    def record_event(self, event: TrapEvent) -> None:
+        with self._lock:
+            self.traps[event.name] = self.traps.get(event.name, 0) + 1
 
     def forget(self, device: str) -> None:
         with self._lock:
@@ -55,10 +76,15 @@ class AgentState:
                 del self.latest[key]
             self.polls.pop(device, None)
             self.poll_errors.pop(device, None)
+            self.locations.pop(device, None)
 
     def snapshot(self) -> tuple[list[Sample], dict[str, int], dict[str, int]]:
         with self._lock:
             return list(self.latest.values()), dict(self.polls), dict(self.poll_errors)
+
+    def where(self) -> dict[str, tuple[str, str]]:
+        with self._lock:
+            return dict(self.locations)
 
 
 class RoomwatchCollector(Collector):
@@ -68,7 +94,7 @@ class RoomwatchCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         samples, polls, errors = self.state.snapshot()
-        yield from _sample_families(samples)
+        yield from _sample_families(samples, self.state.where())
         total = CounterMetricFamily(
             PREFIX + "agent_polls", "Polls made, per device", labels=["device"]
         )
@@ -97,9 +123,27 @@ class RoomwatchCollector(Collector):
         yield GaugeMetricFamily(
             PREFIX + "agent_targets", "Devices this agent polls", value=len(polls)
         )
+        traps = CounterMetricFamily(
+            PREFIX + "agent_traps", "Traps and informs received, per trap name", labels=["trap"]
+        )
+        for name, n in sorted(self.state.traps.items()):
+            traps.add_metric([name or "unknown"], n)
+        yield traps
 
 
-def _sample_families(samples: Iterable[Sample]) -> Iterator[Metric]:
+LABELS = ["device", "room", "rack", "instance"]
+
+
+def _help(metric: str, unit: str) -> str:
+    return f"{metric} ({unit}), as polled" if unit else f"{metric}, as polled"
+
+
+def _sample_families(
+    samples: Iterable[Sample], where: dict[str, tuple[str, str]] | None = None
+) -> Iterator[Metric]:
+    """One family per metric: gauges (counters for ``*_total``), and for text values an
+    ``_info`` family with the text as a label (value 1, the Prometheus convention)."""
+    where = where or {}
     by_metric: dict[str, list[Sample]] = {}
     for s in samples:
         by_metric.setdefault(s.metric, []).append(s)
@@ -108,27 +152,30 @@ def _sample_families(samples: Iterable[Sample]) -> Iterator[Metric]:
         numeric = [s for s in rows if s.value is not None]
         if numeric:
             unit = numeric[0].unit
-            fam = GaugeMetricFamily(
-                metric_name(metric),
-                f"{metric} ({unit})" if unit else metric,
-                labels=["device", "instance"],
-            )
+            name, factor = exposed(metric, unit)
+            fam: GaugeMetricFamily | CounterMetricFamily
+            if metric.endswith("_total"):
+                fam = CounterMetricFamily(name, _help(metric, unit), labels=LABELS)
+            else:
+                fam = GaugeMetricFamily(name, _help(metric, unit), labels=LABELS)
             for s in numeric:
-                fam.add_metric([s.device, s.instance], float(s.value or 0.0))
+                room, rack = where.get(s.device, ("", ""))
+                fam.add_metric([s.device, room, rack, s.instance], float(s.value or 0.0) * factor)
             yield fam
         texts = [
             s
             for s in rows
             if s.value is None and s.text is not None and not s.text.startswith("unknown:")
         ]
-        if texts:  # info metrics: the text as a label, value 1 (Prometheus convention)
+        if texts and not metric.endswith("_total"):
             info = GaugeMetricFamily(
                 metric_name(metric) + "_info",
-                f"{metric} (text)",
-                labels=["device", "instance", "value"],
+                f"{metric} (text), as polled",
+                labels=[*LABELS, "value"],
             )
             for s in texts:
-                info.add_metric([s.device, s.instance, s.text or ""], 1.0)
+                room, rack = where.get(s.device, ("", ""))
+                info.add_metric([s.device, room, rack, s.instance, s.text or ""], 1.0)
             yield info
 
 

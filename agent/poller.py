@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.host_probe import probe_host
-from agent.snmp import SnmpError, SnmpSession, SnmpTimeout, new_engine
+from agent.snmp import SnmpError, SnmpSession, new_engine
 from collector.parse import SYS_DESCR_OID, SYS_OBJECT_ID_OID, decode_text, health_samples, parse
 from collector.profiles import Profile, detect_profile
 from collector.rates import RateTracker
@@ -28,6 +28,7 @@ class PollResult:
     error: str | None = None
     profile: str | None = None
     problems: tuple[str, ...] = ()
+    latency: float | None = None  # seconds for one request (the scalar GET), when measured
 
 
 class Poller:
@@ -75,18 +76,23 @@ class Poller:
         )
         try:
             profile = await self._profile_for(target, session)
-            values = await session.get(profile.scalar_oids()) if profile.scalars else {}
+            oids = profile.scalar_oids()
+            asked = time.monotonic()
+            values = await session.get(oids) if oids else {}
+            latency = (time.monotonic() - asked) / max(1, -(-len(oids) // 40)) if oids else None
             for root in profile.walk_roots():
                 values.update(await session.walk(root, self.max_repetitions))
-        except SnmpTimeout as exc:
-            return self._down(target, started, f"timeout: {exc}")
-        except SnmpError as exc:
-            return self._down(target, started, f"snmp error: {exc}")
+            for root in profile.fallback_roots(values):  # no ifXTable: the 32-bit columns
+                values.update(await session.walk(root, self.max_repetitions))
+        except SnmpError as exc:  # one plain kind per cause: timeout, refused, auth_failure...
+            return self._down(target, started, exc.reason)
         parsed = parse(profile, target.device, values, ts)
         samples = list(parsed.samples)
         samples += self._rates.update(parsed.counters, parsed.uptime_ticks)
         samples += health_samples(target.device, True, time.monotonic() - started, ts)
-        return PollResult(target, samples, True, profile=profile.name, problems=parsed.problems)
+        return PollResult(
+            target, samples, True, profile=profile.name, problems=parsed.problems, latency=latency
+        )
 
     def _down(self, target: Target, started: float, reason: str) -> PollResult:
         now = self.clock.now()

@@ -13,8 +13,10 @@ from agent.poller import Poller, PollResult
 from agent.scheduler import Scheduler
 from agent.snmp import quiet_late_datagrams
 from agent.targets import load_targets_file
+from agent.traps import TrapReceiver, trap_users_from
 from agent.uplink import Uplink, fetch_targets
 from collector.profiles import Profile, get_profile, load_profiles
+from collector.traps import TrapEvent
 from core.config import Settings
 from core.errors import ProfileError
 from core.types import Target
@@ -81,6 +83,31 @@ async def run_agent(
 
     scheduler = Scheduler(poller.poll, sink, cfg.concurrency)
     scheduler.on_removed = removed
+    background: set[asyncio.Task[None]] = set()
+
+    async def push_events() -> None:
+        report = await asyncio.to_thread(uplink.push_events)
+        if report.sent:
+            state.last_push = uplink.last_success
+
+    def on_trap(event: TrapEvent) -> None:
+        """Called on the loop for every trap: to the server at once (spooled on failure)."""
+        state.record_event(event)
+        uplink.add_events([event])
+        task = asyncio.create_task(push_events())
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    traps: TrapReceiver | None = None
+    if cfg.trap_port:
+        traps = TrapReceiver(
+            cfg.trap_host,
+            cfg.trap_port,
+            cfg.trap_communities,
+            on_trap,
+            lambda: scheduler.targets,
+            trap_users_from(cfg.trap_users),  # v3 users, when configured
+        ).start()
 
     async def refresh() -> None:
         try:
@@ -99,6 +126,8 @@ async def run_agent(
         report = await asyncio.to_thread(uplink.push)
         if report.sent:
             state.last_push = uplink.last_success
+        if uplink.pending_event_batches():  # replay events spooled while the server was away
+            await push_events()
 
     if initial is not None:
         scheduler.set_targets(initial)
@@ -119,11 +148,15 @@ async def run_agent(
             await _wait_forever(stop_event)
     finally:
         inner_stop.set()
+        if traps is not None:
+            traps.stop()
         for job in jobs[1:]:
             job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
+        await asyncio.gather(*jobs, *background, return_exceptions=True)
         with contextlib.suppress(Exception):
             await asyncio.to_thread(uplink.push)  # last samples: sent, or kept on disk
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(uplink.push_events)
         metrics.stop()
         poller.close()
 

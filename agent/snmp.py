@@ -1,8 +1,16 @@
-"""A typed asyncio SNMP session over pysnmp 7; all pysnmp names stay in this module.
+"""The one SNMP adapter: a typed asyncio session per device, v1 / v2c / v3.
+
+Two backends sit behind it: gufo_snmp's Rust core (``agent.snmp_fast``) for GET, GETNEXT
+and GETBULK on the hot path, and pysnmp 7 (``agent.snmp_pysnmp``) for SET, strict GETs,
+credentials gufo lacks (contexts, 3DES) and the diagnosis of failures. The session does
+what both need the same way: chunked GETs, tooBig handled by splitting, GETBULK walks
+with per-device max-repetitions, a GETNEXT fallback for agents that mishandle bulk, a
+guard against agents that loop, and a cap on table size.
 
 Values come back as plain python: ``int`` (INTEGER, Counter32/64, Gauge32, TimeTicks),
 ``bytes`` (OCTET STRING, Opaque), ``str`` (OBJECT IDENTIFIER, IpAddress) and ``None``
-(noSuchObject, noSuchInstance, endOfMibView).
+(noSuchObject, noSuchInstance, endOfMibView). Failures raise the kinds of
+``agent.snmp_errors`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -11,72 +19,35 @@ import asyncio
 import logging
 from typing import Any
 
-from pyasn1.type import univ
 from pysnmp.carrier.error import CarrierError
-from pysnmp.hlapi.v3arch.asyncio import (
-    CommunityData,
-    ContextData,
-    ObjectIdentity,
-    ObjectType,
-    SnmpEngine,
-    UdpTransportTarget,
-    bulk_cmd,
-    get_cmd,
-    next_cmd,
-    set_cmd,
-)
-from pysnmp.proto import errind, rfc1902, rfc1905
+from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
+from agent import snmp_fast
+from agent.snmp_diagnose import diagnose
+from agent.snmp_errors import (
+    SnmpAgentError,
+    SnmpAuthFailure,
+    SnmpBadResponse,
+    SnmpConfigError,
+    SnmpError,
+    SnmpNoSuchInstance,
+    SnmpNoSuchObject,
+    SnmpTimeout,
+)
+from agent.snmp_pysnmp import PysnmpBackend, SnmpTooBig, to_snmp
+from agent.snmp_walk import DEFAULT_MAX_ROWS, Missing, Raw, Value, VarBind, WalkState
 from core.types import SnmpCredentials
 
+__all__ = ["SnmpError", "SnmpSession", "SnmpTimeout", "Value", "new_engine"]
+
 _log = logging.getLogger(__name__)
-
-Value = int | str | bytes | None
 MAX_GET_OIDS = 40  # stay well under common agents' varbind and PDU size limits
-
-
-class SnmpError(Exception):
-    """The agent answered with an error, or the request could not be made."""
-
-
-class SnmpTimeout(SnmpError):
-    """No answer within timeout x (retries + 1)."""
-
-
-def _to_python(value: Any) -> Value:
-    if isinstance(value, rfc1905.NoSuchObject | rfc1905.NoSuchInstance | rfc1905.EndOfMibView):
-        return None
-    if isinstance(value, univ.Null):
-        return None
-    if isinstance(value, rfc1902.IpAddress):
-        return ".".join(str(b) for b in value.asNumbers())
-    if isinstance(value, univ.ObjectIdentifier):
-        return str(value)
-    if isinstance(value, univ.OctetString):
-        return bytes(value.asOctets())
-    if isinstance(value, univ.Integer):
-        return int(value)
-    return str(value.prettyPrint())
-
-
-def _to_snmp(value: int | str | bytes, like: str) -> Any:
-    """A python value as the SNMP type named by ``like`` (integer, gauge, string, oid...)."""
-    kinds: dict[str, Any] = {
-        "integer": rfc1902.Integer32,
-        "gauge": rfc1902.Gauge32,
-        "counter": rfc1902.Counter32,
-        "timeticks": rfc1902.TimeTicks,
-        "string": rfc1902.OctetString,
-        "oid": univ.ObjectIdentifier,
-    }
-    try:
-        return kinds[like](value)
-    except KeyError:
-        raise SnmpError(f"unknown SNMP type {like!r}: use one of {', '.join(kinds)}") from None
+_NO_SUCH_NAME = 2
+BACKENDS = ("auto", "fast", "pysnmp")
 
 
 class SnmpSession:
-    """One device's SNMP endpoint (v1 / v2c). Share ``engine`` between sessions."""
+    """One device's SNMP endpoint. Share ``engine`` (pysnmp's) between sessions."""
 
     def __init__(
         self,
@@ -86,159 +57,201 @@ class SnmpSession:
         timeout: float = 2.0,
         retries: int = 1,
         engine: SnmpEngine | None = None,
+        backend: str = "auto",
+        max_repetitions: int = 25,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        bulk: bool = True,
     ) -> None:
         self.address = address
         self.port = port
+        self.where = f"{address}:{port}"
         self.credentials = credentials or SnmpCredentials()
         self.timeout = timeout
         self.retries = retries
-        self._owns_engine = engine is None
-        self._engine = engine or SnmpEngine()
-        self._transport: UdpTransportTarget | None = None
-        if self.credentials.version not in ("1", "2c"):
-            raise SnmpError(
-                f"SNMP version {self.credentials.version!r} not supported: use '1' or '2c'"
-            )
-        self._auth = CommunityData(
-            self.credentials.community, mpModel=0 if self.credentials.version == "1" else 1
-        )
+        self.max_repetitions = max(1, max_repetitions)
+        self.max_rows = max_rows
+        self.bulk = bulk and self.credentials.version != "1"
+        self.notes: list[str] = []  # what the session learnt (bulk off, smaller requests)
+        if backend not in BACKENDS:
+            raise SnmpConfigError(self.where, f"unknown backend {backend!r}: use {BACKENDS}")
+        self._engine = engine
+        self._slow: PysnmpBackend | None = None
+        self._slow_owned_engine = engine is None
+        if backend == "pysnmp" or (backend == "auto" and not snmp_fast.supports(self.credentials)):
+            self._main: Any = self._pysnmp()
+        else:
+            self._pysnmp_check()
+            self._main = snmp_fast.FastBackend(address, port, self.credentials, timeout, retries)
+        self.backend = self._main.name
 
-    async def _target(self) -> UdpTransportTarget:
-        if self._transport is None:
-            try:
-                self._transport = await UdpTransportTarget.create(
-                    (self.address, self.port), timeout=self.timeout, retries=self.retries
-                )
-            except Exception as exc:  # pysnmp raises PySnmpError for unresolvable names
-                raise SnmpError(f"{self.address}:{self.port}: {exc}") from None
-        return self._transport
+    def _pysnmp_check(self) -> None:
+        from agent.snmp_pysnmp import auth_data
 
-    def _check(
-        self, error_indication: Any, error_status: Any, error_index: Any, var_binds: Any
-    ) -> None:
-        where = f"{self.address}:{self.port}"
-        if error_indication:
-            if isinstance(error_indication, errind.RequestTimedOut):
-                raise SnmpTimeout(f"{where}: no answer within {self.timeout}s x {self.retries + 1}")
-            raise SnmpError(f"{where}: {error_indication}")
-        if error_status and int(error_status):
-            idx = int(error_index or 0)
-            oid = str(var_binds[idx - 1][0]) if 0 < idx <= len(var_binds) else "?"
-            raise SnmpError(f"{where}: {error_status.prettyPrint()} at {oid}")
+        auth_data(self.credentials, self.where)  # same config errors for every backend
 
-    async def get(self, oids: list[str]) -> dict[str, Value]:
-        """GET the given instance OIDs (in chunks); absent ones map to ``None``."""
+    def _pysnmp(self) -> PysnmpBackend:
+        if self._slow is None:
+            self._slow = PysnmpBackend(
+                self.address, self.port, self.credentials, self.timeout, self.retries,
+                engine=self._engine,
+            )  # fmt: skip
+        return self._slow
+
+    async def _diagnosed(self, exc: SnmpError) -> SnmpError:
+        if isinstance(exc, SnmpTimeout) or (
+            self._main.name == "gufo" and type(exc) in (SnmpError, SnmpAuthFailure)
+        ):
+            return await diagnose(self.address, self.port, self.credentials, self.timeout, exc)
+        return exc
+
+    # --- GET -------------------------------------------------------------------------------
+
+    async def get(self, oids: list[str], strict: bool = False) -> dict[str, Value]:
+        """GET the given instance OIDs (in chunks); absent ones map to ``None``, or raise
+        SnmpNoSuchObject / SnmpNoSuchInstance when ``strict`` (pysnmp tells them apart)."""
+        backend = self._pysnmp() if strict else self._main
+        raw: dict[str, Raw] = {}
+        try:
+            for start in range(0, len(oids), MAX_GET_OIDS):
+                await self._get_chunk(backend, oids[start : start + MAX_GET_OIDS], raw)
+        except SnmpError as exc:
+            raise await self._diagnosed(exc) from None
         out: dict[str, Value] = {}
-        target = await self._target()
-        for start in range(0, len(oids), MAX_GET_OIDS):
-            chunk = oids[start : start + MAX_GET_OIDS]
-            err_ind, err_stat, err_idx, var_binds = await get_cmd(
-                self._engine,
-                self._auth,
-                target,
-                ContextData(),
-                *[ObjectType(ObjectIdentity(o)) for o in chunk],
-                lookupMib=False,
-            )
-            if not err_ind and err_stat and int(err_stat) == 2 and self.credentials.version == "1":
-                # v1 answers noSuchName for the whole PDU: ask one by one
-                for oid in chunk:
-                    out.update(await self._get_one_v1(oid))
-                continue
-            self._check(err_ind, err_stat, err_idx, var_binds)
-            for name, value in var_binds:
-                out[str(name)] = _to_python(value)
+        for oid in oids:
+            value = raw.get(oid, Missing.NO_SUCH_OBJECT)
+            if isinstance(value, Missing):
+                if strict:
+                    cls = (
+                        SnmpNoSuchInstance
+                        if value is Missing.NO_SUCH_INSTANCE
+                        else SnmpNoSuchObject
+                    )
+                    raise cls(self.where, oid)
+                value = None
+            out[oid] = value
         return out
 
-    async def _get_one_v1(self, oid: str) -> dict[str, Value]:
-        target = await self._target()
-        err_ind, err_stat, err_idx, var_binds = await get_cmd(
-            self._engine,
-            self._auth,
-            target,
-            ContextData(),
-            ObjectType(ObjectIdentity(oid)),
-            lookupMib=False,
-        )
-        if not err_ind and err_stat and int(err_stat) == 2:
-            return {oid: None}
-        self._check(err_ind, err_stat, err_idx, var_binds)
-        return {str(n): _to_python(v) for n, v in var_binds}
+    async def _get_chunk(self, backend: Any, chunk: list[str], out: dict[str, Raw]) -> None:
+        try:
+            got = await backend.get(chunk)
+        except SnmpTooBig:
+            if len(chunk) == 1:
+                raise SnmpAgentError(self.where, f"tooBig for the single OID {chunk[0]}") from None
+            half = len(chunk) // 2
+            self._note(f"GET split to {half} OIDs (tooBig)")
+            await self._get_chunk(backend, chunk[:half], out)
+            await self._get_chunk(backend, chunk[half:], out)
+            return
+        except SnmpAgentError as exc:
+            if getattr(exc, "status", 0) == _NO_SUCH_NAME and self.credentials.version == "1":
+                for oid in chunk:  # v1 answers noSuchName for the whole PDU: one by one
+                    await self._get_one_v1(backend, oid, out)
+                return
+            raise
+        out.update(got)
+        if backend.name == "gufo" and self.credentials.version == "1" and len(got) < len(chunk):
+            for oid in chunk:  # gufo drops the whole v1 PDU on noSuchName
+                if oid not in got:
+                    out.update(await backend.get_one(oid))
+
+    async def _get_one_v1(self, backend: Any, oid: str, out: dict[str, Raw]) -> None:
+        try:
+            out.update(await backend.get([oid]))
+        except SnmpAgentError as exc:
+            if getattr(exc, "status", 0) != _NO_SUCH_NAME:
+                raise
+            out[oid] = Missing.NO_SUCH_OBJECT
+
+    # --- walks -----------------------------------------------------------------------------
 
     async def walk(
-        self, root_oid: str, max_repetitions: int = 25, max_rows: int = 100_000
+        self, root_oid: str, max_repetitions: int | None = None, max_rows: int | None = None
     ) -> dict[str, Value]:
-        """Every OID under ``root_oid``: GETBULK for v2c, GETNEXT for v1."""
-        root = root_oid.strip(".")
-        prefix = root + "."
-        out: dict[str, Value] = {}
-        target = await self._target()
-        current = root
-        while len(out) < max_rows:
-            if self.credentials.version == "1":
-                err_ind, err_stat, err_idx, var_binds = await next_cmd(
-                    self._engine,
-                    self._auth,
-                    target,
-                    ContextData(),
-                    ObjectType(ObjectIdentity(current)),
-                    lookupMib=False,
-                )
-                if not err_ind and err_stat and int(err_stat) == 2:  # v1 end of MIB
-                    break
+        """Every OID under ``root_oid``: GETBULK (v2c, v3), GETNEXT for v1 and for agents
+        that mishandle bulk. Raises SnmpLoop / SnmpTableTooBig with ``partial`` rows."""
+        state = WalkState(root_oid, max_rows or self.max_rows, self.where)
+        reps = max(1, max_repetitions or self.max_repetitions)
+        try:
+            while not state.done:
+                batch, reps = await self._next_batch(state, reps)
+                state.feed(batch)
+        except SnmpError as exc:
+            raise await self._diagnosed(exc) from None
+        finally:
+            if self._main.name == "gufo":
+                self._main.end_walk(state.root)
+        if state.error is not None:
+            state.error.partial = state.rows  # type: ignore[attr-defined]
+            raise state.error
+        return state.rows
+
+    async def _next_batch(self, state: WalkState, reps: int) -> tuple[list[VarBind], int]:
+        backend = self._main
+        if not self.bulk:
+            return await self._getnext(backend, state), reps
+        try:
+            if backend.name == "gufo":
+                batch = await backend.bulk_walk(state.root, state.next_oid, reps)
             else:
-                err_ind, err_stat, err_idx, var_binds = await bulk_cmd(
-                    self._engine,
-                    self._auth,
-                    target,
-                    ContextData(),
-                    0,
-                    max_repetitions,
-                    ObjectType(ObjectIdentity(current)),
-                    lookupMib=False,
-                )
-            self._check(err_ind, err_stat, err_idx, var_binds)
-            if not var_binds:
-                break
-            last = current
-            for name, value in var_binds:
-                oid = str(name)
-                if not oid.startswith(prefix) or isinstance(value, rfc1905.EndOfMibView):
-                    return out
-                if _oid_key(oid) <= _oid_key(last):  # agent went backwards: stop, no loop
-                    return out
-                out[oid] = _to_python(value)
-                last = oid
-            current = last
-        return out
+                batch = await backend.bulk(state.next_oid, reps)
+            return batch, reps
+        except SnmpTooBig:
+            if reps == 1:
+                return await self._bulk_broken(state, "tooBig at max-repetitions 1"), reps
+            smaller = max(1, reps // 2)
+            self.max_repetitions = min(self.max_repetitions, smaller)
+            self._note(f"max-repetitions lowered to {smaller} (tooBig)")
+            if backend.name == "gufo":  # gufo's walk restarts from the root
+                state.restart()
+            return await self._next_batch(state, smaller)
+        except (SnmpAgentError, SnmpBadResponse) as exc:
+            return await self._bulk_broken(state, f"GETBULK failed ({exc.detail})"), reps
+        except SnmpTimeout:
+            if state.rows or state.next_oid != state.root:
+                raise
+            batch = await self._getnext(backend, state)  # some agents drop GETBULK silently
+            self.bulk = False
+            self._note("GETBULK unanswered, GETNEXT answers: bulk off")
+            return batch, reps
+
+    async def _bulk_broken(self, state: WalkState, why: str) -> list[VarBind]:
+        self.bulk = False
+        self._note(f"{why}: falling back to GETNEXT")
+        if self._main.name == "gufo":
+            state.restart()
+        return await self._getnext(self._main, state)
+
+    async def _getnext(self, backend: Any, state: WalkState) -> list[VarBind]:
+        if backend.name == "gufo":
+            return await backend.next_walk(state.root, state.next_oid)  # type: ignore[no-any-return]
+        return await backend.next(state.next_oid)  # type: ignore[no-any-return]
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+            _log.info("%s: %s", self.where, text)
+
+    # --- SET and lifecycle -----------------------------------------------------------------
 
     async def set(self, oid: str, value: int | str | bytes, kind: str = "integer") -> Value:
-        """SET one OID; returns the value the agent echoes back."""
-        target = await self._target()
-        err_ind, err_stat, err_idx, var_binds = await set_cmd(
-            self._engine,
-            self._auth,
-            target,
-            ContextData(),
-            ObjectType(ObjectIdentity(oid), _to_snmp(value, kind)),
-            lookupMib=False,
-        )
-        self._check(err_ind, err_stat, err_idx, var_binds)
-        return _to_python(var_binds[0][1]) if var_binds else None
+        """SET one OID (always pysnmp); returns the value the agent echoes back."""
+        try:
+            got = await self._pysnmp().set(oid, to_snmp(value, kind))
+        except SnmpError as exc:
+            raise await self._diagnosed(exc) from None
+        return None if isinstance(got, Missing) else got
 
     def close(self) -> None:
-        """Release the engine's sockets (only when this session created its engine)."""
-        if self._owns_engine:
-            self._engine.close_dispatcher()
+        """Release sockets (pysnmp's engine only when this session created it)."""
+        if self._main is not self._slow:
+            self._main.close()
+        if self._slow is not None:
+            self._slow.close()
 
 
 def new_engine() -> SnmpEngine:
-    """An engine to share between the sessions of one poller."""
+    """A pysnmp engine to share between the sessions of one poller."""
     return SnmpEngine()
-
-
-def _oid_key(oid: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in oid.split("."))
 
 
 def quiet_late_datagrams(loop: asyncio.AbstractEventLoop) -> None:

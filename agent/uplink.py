@@ -7,6 +7,9 @@ sent oldest first. 2xx removes the file; a 4xx other than 429 moves it to
 anything else (unreachable, 5xx, 429) stops the send and leaves the rest for the next
 push, so batches arrive in order once the server is back.
 
+Trap events go the same way on their own spool files (``events-*.json``) to
+``POST /api/v1/events``, pushed at once when they arrive (:meth:`Uplink.push_events`).
+
 Blocking (urllib): call :meth:`Uplink.push` from a thread (``asyncio.to_thread``).
 """
 
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.targets import load_targets_file, targets_from_list
+from collector.traps import TrapEvent, event_to_json
 from core.types import Sample, Target
 
 log = logging.getLogger(__name__)
@@ -71,6 +75,7 @@ class Uplink:
         max_batch: int = 5000,
     ) -> None:
         self.url = server_url.rstrip("/") + "/api/v1/samples"
+        self.events_url = server_url.rstrip("/") + "/api/v1/events"
         self.token = token
         self.agent_name = agent_name
         self.spool = Path(spool_dir)
@@ -78,6 +83,7 @@ class Uplink:
         self.timeout = timeout
         self.max_batch = max_batch
         self._buffer: list[Sample] = []
+        self._events: list[TrapEvent] = []
         self._lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._seq = itertools.count()
@@ -89,11 +95,24 @@ class Uplink:
         with self._lock:
             self._buffer.extend(samples)
 
+    def add_events(self, events: Iterable[TrapEvent]) -> None:
+        with self._lock:
+            self._events.extend(events)
+
     def pending_batches(self) -> int:
         return len(self._spooled())
 
-    def _spooled(self) -> list[Path]:
-        return sorted(self.spool.glob("batch-*.json"))
+    def pending_event_batches(self) -> int:
+        return len(self._spooled("events"))
+
+    def _spooled(self, kind: str = "batch") -> list[Path]:
+        return sorted(self.spool.glob(f"{kind}-*.json"))
+
+    def _write(self, kind: str, body: dict[str, Any]) -> None:
+        name = f"{kind}-{time.time_ns():020d}-{next(self._seq):08d}.json"
+        tmp = self.spool / f".{name}.tmp"
+        tmp.write_bytes(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        os.replace(tmp, self.spool / name)
 
     def spool_buffer(self) -> int:
         """Move buffered samples to disk as batches; returns how many batches were written."""
@@ -105,52 +124,64 @@ class Uplink:
                 "agent": self.agent_name,
                 "samples": [sample_to_json(s) for s in samples[start : start + self.max_batch]],
             }
-            name = f"batch-{time.time_ns():020d}-{next(self._seq):08d}.json"
-            tmp = self.spool / f".{name}.tmp"
-            tmp.write_bytes(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-            os.replace(tmp, self.spool / name)
+            self._write("batch", body)
             written += 1
         return written
+
+    def push_events(self) -> PushReport:
+        """Spool buffered trap events as one batch, then send the event spool in order."""
+        with self._push_lock:
+            with self._lock:
+                events, self._events = self._events, []
+            if events:
+                self._write(
+                    "events",
+                    {"agent": self.agent_name, "events": [event_to_json(e) for e in events]},
+                )
+            return self._send_spool("events", self.events_url)
 
     def push(self) -> PushReport:
         """Spool what is buffered, then send the spool in order until something fails."""
         with self._push_lock:
             self.spool_buffer()
-            sent = rejected = 0
-            error: str | None = None
-            for path in self._spooled():
-                status, error = self._post(path.read_bytes())
-                if status is not None and 200 <= status < 300:
-                    path.unlink()
-                    sent += 1
-                    self.last_success = datetime.now(UTC)
-                elif status is not None and 400 <= status < 500 and status != 429:
-                    self.rejected_dir.mkdir(exist_ok=True)
-                    os.replace(path, self.rejected_dir / path.name)
-                    log.error(
-                        "server rejected batch %s (HTTP %s): %s; kept in %s",
-                        path.name,
-                        status,
-                        error,
-                        self.rejected_dir,
-                    )
-                    rejected += 1
-                else:
-                    log.warning(
-                        "push to %s failed (%s); %d batch(es) spooled",
-                        self.url,
-                        error,
-                        len(self._spooled()),
-                    )
-                    break
-            else:
-                error = None
-            self.last_error = error
-            return PushReport(sent, rejected, self.pending_batches(), error)
+            return self._send_spool("batch", self.url)
 
-    def _post(self, body: bytes) -> tuple[int | None, str | None]:
+    def _send_spool(self, kind: str, url: str) -> PushReport:
+        sent = rejected = 0
+        error: str | None = None
+        for path in self._spooled(kind):
+            status, error = self._post(path.read_bytes(), url)
+            if status is not None and 200 <= status < 300:
+                path.unlink()
+                sent += 1
+                self.last_success = datetime.now(UTC)
+            elif status is not None and 400 <= status < 500 and status != 429:
+                self.rejected_dir.mkdir(exist_ok=True)
+                os.replace(path, self.rejected_dir / path.name)
+                log.error(
+                    "server rejected %s (HTTP %s): %s; kept in %s",
+                    path.name,
+                    status,
+                    error,
+                    self.rejected_dir,
+                )
+                rejected += 1
+            else:
+                log.warning(
+                    "push to %s failed (%s); %d file(s) spooled",
+                    url,
+                    error,
+                    len(self._spooled(kind)),
+                )
+                break
+        else:
+            error = None
+        self.last_error = error
+        return PushReport(sent, rejected, len(self._spooled(kind)), error)
+
+    def _post(self, body: bytes, url: str | None = None) -> tuple[int | None, str | None]:
         req = urllib.request.Request(
-            self.url,
+            url or self.url,
             data=body,
             method="POST",
             headers={

@@ -17,6 +17,14 @@ TABLES = ["1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1"]
 RUNS = 15
 
 
+async def _cancel_pending() -> None:
+    me = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not me]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
 def run() -> list[str]:
     lines = []
     with SimRoom() as room:
@@ -32,6 +40,7 @@ def run() -> list[str]:
         count = loop.run_until_complete(walk_all())
         ours = timed_runs(lambda: loop.run_until_complete(walk_all()), RUNS)
         session.close()
+        loop.run_until_complete(_cancel_pending())  # pysnmp's dispatcher timers, quietly
         loop.close()
         peer_bin = shutil.which("snmpbulkwalk")
         if peer_bin is None:

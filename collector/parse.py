@@ -9,6 +9,9 @@ reason in ``text``, and a note in ``problems``.
 
 from __future__ import annotations
 
+import itertools
+import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +36,7 @@ class CounterReading:
     width: int
     unit: str
     ts: datetime
+    limit: float | None = None  # highest believable rate (interface speed), per second
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -95,7 +99,16 @@ class _Builder:
             Sample(self.device, spec.name, instance, None, self.ts, spec.unit, f"unknown: {reason}")
         )
 
-    def add(self, spec: MetricSpec, instance: str, value: Raw, oid: str) -> None:
+    def add(
+        self,
+        spec: MetricSpec,
+        instance: str,
+        value: Raw,
+        oid: str,
+        row: Mapping[str, Raw] | None = None,
+        width: int | None = None,
+    ) -> None:
+        """One value; ``row`` holds the helper columns of its row (or the helper scalars)."""
         if value is None:
             self.unknown(spec, instance, f"no such object/instance at {oid}")
             return
@@ -120,43 +133,110 @@ class _Builder:
             # keep ints exact: a float cannot hold every 64-bit counter value
             raw = value if isinstance(value, int) else int(number)
             fraction = not isinstance(value, int) and raw != number
-            if raw < 0 or fraction or raw >= 1 << spec.width:
-                self.unknown(spec, instance, f"counter outside 0..2^{spec.width}-1: {value!r}")
+            bits = width or spec.width
+            if raw < 0 or fraction or raw >= 1 << bits:
+                self.unknown(spec, instance, f"counter outside 0..2^{bits}-1: {value!r}")
                 return
+            limit = None
+            if spec.limit_column and row is not None:
+                speed = _number(row.get(spec.limit_column))
+                limit = speed * spec.limit_scale if speed else None  # 0 = unknown speed
             self.counters.append(
                 CounterReading(
-                    self.device, spec.name, instance, raw, spec.width, spec.unit, self.ts
+                    self.device, spec.name, instance, raw, bits, spec.unit, self.ts, limit
                 )
             )
         else:
+            scaled, reason = _adjust(spec, _scaled(number, spec.scale), row or {})
+            if scaled is None:
+                self.unknown(spec, instance, reason)
+                return
             self.samples.append(
-                Sample(
-                    self.device,
-                    spec.name,
-                    instance,
-                    _scaled(number, spec.scale),
-                    self.ts,
-                    spec.unit,
-                )
+                Sample(self.device, spec.name, instance, scaled, self.ts, spec.unit)
             )
 
 
-def _rows(column: str, values: Mapping[str, Raw]) -> dict[str, Raw]:
-    """Index suffix -> value for every OID under ``column``."""
-    prefix = column + "."
-    return {oid[len(prefix) :]: v for oid, v in values.items() if oid.startswith(prefix)}
+def _adjust(spec: MetricSpec, number: float, row: Mapping[str, Raw]) -> tuple[float | None, str]:
+    """Apply the row-dependent parts of a gauge: multiply_by, percent_of, sensor scale."""
+    if spec.multiply_by:
+        factor = _number(row.get(spec.multiply_by))
+        if factor is None:
+            return None, f"no number at {spec.multiply_by} to multiply by"
+        number *= factor
+    if spec.percent_of:
+        whole = _number(row.get(spec.percent_of))
+        if not whole:
+            return None, f"no non-zero total at {spec.percent_of} for a percentage"
+        number = round(100.0 * number / whole, 6)
+    if spec.scale_column:
+        code = _number(row.get(spec.scale_column))
+        if code is None or not 1 <= code <= 17:
+            return None, f"no sensor scale code 1..17 at {spec.scale_column}"
+        number *= 10.0 ** (3 * (int(code) - 9))
+    if spec.precision_column:
+        digits = _number(row.get(spec.precision_column))
+        if digits is None or not -8 <= digits <= 9:
+            return None, f"no sensor precision -8..9 at {spec.precision_column}"
+        number /= 10.0 ** int(digits)
+    if spec.scale_column or spec.precision_column:
+        number = round(number, 9)
+    return number, ""
 
 
-def _parse_table(table: TableSpec, values: Mapping[str, Raw], out: _Builder) -> None:
+class _Columns:
+    """The poll's values with their OIDs sorted once, so each column is one bisect away.
+
+    OIDs under one column prefix are contiguous in string order, so a column's rows are a
+    slice: O(log n + rows) per column instead of a scan of every value per column.
+    """
+
+    def __init__(self, values: Mapping[str, Raw]) -> None:
+        self.values = values
+        self.keys = sorted(values)
+
+    def rows(self, column: str) -> dict[str, Raw]:
+        """Index suffix -> value for every OID under ``column``."""
+        prefix = column + "."
+        start = bisect_left(self.keys, prefix)
+        out: dict[str, Raw] = {}
+        for oid in itertools.islice(self.keys, start, None):
+            if not oid.startswith(prefix):
+                break
+            out[oid[len(prefix) :]] = self.values[oid]
+        return out
+
+
+def _parse_table(table: TableSpec, columns: _Columns, out: _Builder) -> None:
     labels: dict[str, str] = {}
+    label_rows: dict[str, Raw] = {}
     if table.instance_label:
-        for index, raw in _rows(table.instance_label, values).items():
-            text = decode_text(raw)
-            if text:
-                labels[index] = text.strip()
+        label_rows = columns.rows(table.instance_label)
+    if not label_rows and table.instance_label_fallback:
+        label_rows = columns.rows(table.instance_label_fallback)
+    for index, raw in label_rows.items():
+        text = decode_text(raw)
+        if text:
+            labels[index] = text.strip()
+    keep: set[str] | None = None
+    if table.rows is not None:
+        rx = re.compile(table.rows.match)
+        keep = {
+            index
+            for index, raw in columns.rows(table.rows.column).items()
+            if rx.search((decode_text(raw) or "").strip())
+        }
     for spec in table.metrics:
-        for index, raw in sorted(_rows(spec.oid, values).items(), key=lambda kv: _index_key(kv[0])):
-            out.add(spec, labels.get(index, index), raw, f"{spec.oid}.{index}")
+        column, width = spec.oid, None
+        rows = columns.rows(spec.oid)
+        if not rows and spec.fallback:
+            column, width = spec.fallback, spec.fallback_width
+            rows = columns.rows(spec.fallback)
+        helpers = {oid: columns.rows(oid) for oid in spec.helper_oids()}
+        for index, raw in sorted(rows.items(), key=lambda kv: _index_key(kv[0])):
+            if keep is not None and index not in keep:
+                continue
+            row = {oid: cells.get(index) for oid, cells in helpers.items()}
+            out.add(spec, labels.get(index, index), raw, f"{column}.{index}", row, width)
 
 
 def _index_key(index: str) -> tuple[int, ...]:
@@ -168,14 +248,16 @@ def _index_key(index: str) -> tuple[int, ...]:
 
 def parse(profile: Profile, device: str, values: Mapping[str, Raw], ts: datetime) -> ParsedPoll:
     """Turn one poll's raw values into samples and counter readings."""
+    columns = _Columns(values)
     out = _Builder(device, ts)
     for spec in profile.scalars:
         if spec.oid in values:
-            out.add(spec, spec.instance, values[spec.oid], spec.oid)
+            helpers = {oid: values.get(oid) for oid in spec.helper_oids()}
+            out.add(spec, spec.instance, values[spec.oid], spec.oid, helpers)
         else:
             out.unknown(spec, spec.instance, "not in the reply")
     for table in profile.tables:
-        _parse_table(table, values, out)
+        _parse_table(table, columns, out)
     ticks = values.get(SYS_UPTIME_OID)
     uptime = int(ticks) if isinstance(ticks, int) and not isinstance(ticks, bool) else None
     return ParsedPoll(tuple(out.samples), tuple(out.counters), tuple(out.problems), uptime)

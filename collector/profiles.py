@@ -12,11 +12,19 @@ file, the field and the fix.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import ProfileError
 from core.types import MetricKind
@@ -47,11 +55,75 @@ class MetricSpec(_Model):
     values: dict[int, str] = Field(default_factory=dict)  # enum code -> label
     instance: str = ""  # scalars only: a fixed instance label
     width: int = 64  # counters only: 32 or 64 bits, for wrap detection
+    inspection: bool = False  # this metric feeds the daily inspection sheet
+    # tables only: a column read when ``oid`` has no rows (ifHCInOctets -> ifInOctets)
+    fallback: str | None = None
+    fallback_width: int = 32
+    # value x (this column, same row): hrStorageUsed x hrStorageAllocationUnits = bytes
+    multiply_by: str | None = None
+    # 100 x value / (this column or scalar): hrStorageUsed / hrStorageSize = percent used
+    percent_of: str | None = None
+    # ENTITY-SENSOR-MIB: value x 10^(3 x (scale code - 9)) / 10^precision, per row
+    scale_column: str | None = None
+    precision_column: str | None = None
+    # counters: the rate may not exceed (this column x limit_scale); ifHighSpeed -> B/s
+    limit_column: str | None = None
+    limit_scale: float = 1.0
 
     @field_validator("oid")
     @classmethod
     def _oid(cls, v: str) -> str:
         return _check_oid(v)
+
+    @field_validator(
+        "fallback", "multiply_by", "percent_of", "scale_column", "precision_column",
+        "limit_column",
+    )  # fmt: skip
+    @classmethod
+    def _helper_oid(cls, v: str | None) -> str | None:
+        return None if v is None else _check_oid(v)
+
+    @field_validator("fallback_width")
+    @classmethod
+    def _fallback_width(cls, v: int) -> int:
+        if v not in (32, 64):
+            raise ValueError("fallback_width must be 32 or 64")
+        return v
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MetricSpec:
+        numeric = self.kind in (MetricKind.GAUGE, MetricKind.COUNTER)
+        if self.inspection and self.kind is MetricKind.INFO:
+            raise ValueError(
+                "inspection: an info metric has no value to inspect; "
+                "set inspection only on gauge, enum or counter metrics"
+            )
+        for field in ("multiply_by", "percent_of", "scale_column", "precision_column"):
+            if getattr(self, field) and self.kind is not MetricKind.GAUGE:
+                raise ValueError(f"{field} applies to gauge metrics only (this is {self.kind})")
+        if self.limit_column and self.kind is not MetricKind.COUNTER:
+            raise ValueError("limit_column applies to counter metrics only")
+        if self.fallback and not numeric and self.kind is not MetricKind.ENUM:
+            raise ValueError("fallback applies to numeric metrics only")
+        if self.multiply_by and self.percent_of:
+            raise ValueError("use multiply_by or percent_of, not both")
+        if self.values and self.kind is not MetricKind.ENUM:
+            raise ValueError(f"values (an enum map) given but kind is {self.kind}: use kind: enum")
+        return self
+
+    def helper_oids(self) -> list[str]:
+        """Other columns this metric needs from the same row (walked with the table)."""
+        return [
+            oid
+            for oid in (
+                self.multiply_by,
+                self.percent_of,
+                self.scale_column,
+                self.precision_column,
+                self.limit_column,
+            )
+            if oid
+        ]
 
     @field_validator("name")
     @classmethod
@@ -68,14 +140,38 @@ class MetricSpec(_Model):
         return v
 
 
+class RowFilter(_Model):
+    """Keep only the rows whose ``column`` value (text, or OID) matches ``match``."""
+
+    column: str
+    match: str
+
+    @field_validator("column")
+    @classmethod
+    def _column(cls, v: str) -> str:
+        return _check_oid(v)
+
+    @field_validator("match")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {v!r}: {exc}") from None
+        return v
+
+
 class TableSpec(_Model):
     """Columns of one SNMP table; the row index (or a label column) is the instance."""
 
     name: str
     instance_label: str | None = None  # column OID whose value names the row (ifName)
+    # when the label column has no rows (no ifXTable): this one instead (ifDescr)
+    instance_label_fallback: str | None = None
+    rows: RowFilter | None = None
     metrics: list[MetricSpec] = Field(min_length=1)
 
-    @field_validator("instance_label")
+    @field_validator("instance_label", "instance_label_fallback")
     @classmethod
     def _label(cls, v: str | None) -> str | None:
         return None if v is None else _check_oid(v)
@@ -116,16 +212,50 @@ class Profile(_Model):
     tables: list[TableSpec] = Field(default_factory=list)
 
     def scalar_oids(self) -> list[str]:
-        return [m.oid for m in self.scalars]
+        oids: list[str] = []
+        for m in self.scalars:
+            for oid in (m.oid, *m.helper_oids()):
+                if oid not in oids:
+                    oids.append(oid)
+        return oids
 
     def walk_roots(self) -> list[str]:
-        """Column OIDs to walk: every metric column plus every label column."""
+        """Column OIDs to walk: every metric column plus every label, filter and helper
+        column. Fallback columns are not here: see :meth:`fallback_roots`."""
         roots: list[str] = []
         for table in self.tables:
-            for oid in [table.instance_label, *(m.oid for m in table.metrics)]:
+            row_filter = table.rows.column if table.rows else None
+            for oid in [table.instance_label, row_filter]:
                 if oid and oid not in roots:
                     roots.append(oid)
+            for m in table.metrics:
+                for oid in (m.oid, *m.helper_oids()):
+                    if oid not in roots:
+                        roots.append(oid)
         return roots
+
+    def fallback_roots(self, fetched: Iterable[str]) -> list[str]:
+        """Fallback columns to walk because their primary column came back empty."""
+        seen = list(fetched)
+
+        def empty(column: str) -> bool:
+            prefix = column + "."
+            return not any(oid.startswith(prefix) for oid in seen)
+
+        out: list[str] = []
+        for table in self.tables:
+            label = table.instance_label
+            if label and table.instance_label_fallback and empty(label):
+                out.append(table.instance_label_fallback)
+            for m in table.metrics:
+                if m.fallback and empty(m.oid) and m.fallback not in out:
+                    out.append(m.fallback)
+        return out
+
+    def inspection_metrics(self) -> list[str]:
+        """Names of the metrics that feed the daily inspection."""
+        every = [*self.scalars, *(m for t in self.tables for m in t.metrics)]
+        return [m.name for m in every if m.inspection]
 
     def metric_names(self) -> list[str]:
         return [m.name for m in self.scalars] + [m.name for t in self.tables for m in t.metrics]
@@ -145,7 +275,7 @@ def _format_error(path: Path, exc: ValidationError) -> str:
     elif err["type"] == "missing":
         fix = "add it"
     else:
-        fix = err["msg"]
+        fix = err["msg"].removeprefix("Value error, ")
     return f"{path}: field '{loc}': {fix}"
 
 

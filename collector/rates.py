@@ -1,10 +1,15 @@
 """Counters -> rates per second, telling a wrap from a reset.
 
 A counter that went down either wrapped past its width (2^32 or 2^64) or was reset
-(device reboot, interface cleared). A wrap is believed only when the previous value
-was in the top half of the range *and* the wrapped delta is less than half the range;
-anything else is a reset and yields no rate, so a reset never shows as a huge spike.
-sysUpTime going backwards means the device rebooted: also a reset.
+(device reboot, interface cleared). A wrap is believed only when the previous value was
+near the width (in the top half of the range) *and* the wrapped delta is less than half
+the range, *and* sysUpTime did not go back; anything else is a reset and yields no rate,
+so a reset never shows as a huge spike. sysUpTime going backwards means the device
+rebooted (unless sysUpTime itself wrapped at 2^32 ticks, after 497 days): also a reset.
+A gap longer than ``max_gap`` seconds between two readings is a discontinuity (the device
+was away; the counter may have been cleared meanwhile): no rate, the next one counts.
+A rate above ``limit`` (the interface speed) cannot be real: it is discarded and counted
+per device in ``rates_discarded_total``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from datetime import datetime
 
 from collector.parse import CounterReading
 from core.types import Sample
+
+UPTIME_SPAN = 1 << 32  # sysUpTime is TimeTicks (1/100 s), 32 bits
+DEFAULT_MAX_GAP = 3600.0
+DISCARDED_METRIC = "rates_discarded_total"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,51 +35,79 @@ class CounterState:
 @dataclass(frozen=True, slots=True)
 class RateResult:
     rate: float | None
-    reason: str  # "ok", "first", "wrap", "reset", "reboot", "no-time"
+    reason: str  # "ok", "first", "wrap", "reset", "reboot", "no-time", "stale", "over-limit"
 
 
-def compute_rate(prev: CounterState | None, cur: CounterState, width: int = 64) -> RateResult:
+def rebooted(prev_ticks: int | None, cur_ticks: int | None, seconds: float) -> bool:
+    """sysUpTime went back: a reboot, unless it wrapped at 2^32 ticks in about ``seconds``."""
+    if prev_ticks is None or cur_ticks is None or cur_ticks >= prev_ticks:
+        return False
+    wrapped = (cur_ticks + UPTIME_SPAN - prev_ticks) / 100.0
+    near_top = prev_ticks >= UPTIME_SPAN // 2
+    return not (near_top and seconds > 0 and abs(wrapped - seconds) <= max(60.0, seconds / 2))
+
+
+def compute_rate(
+    prev: CounterState | None,
+    cur: CounterState,
+    width: int = 64,
+    limit: float | None = None,
+    max_gap: float = DEFAULT_MAX_GAP,
+) -> RateResult:
     """The per-second rate between two readings of one counter (pure)."""
     if prev is None:
         return RateResult(None, "first")
-    if (
-        prev.uptime_ticks is not None
-        and cur.uptime_ticks is not None
-        and cur.uptime_ticks < prev.uptime_ticks
-    ):
-        return RateResult(None, "reboot")
     seconds = (cur.ts - prev.ts).total_seconds()
+    if rebooted(prev.uptime_ticks, cur.uptime_ticks, seconds):
+        return RateResult(None, "reboot")
     if seconds <= 0:
         return RateResult(None, "no-time")
+    if seconds > max_gap:
+        return RateResult(None, "stale")
     if cur.raw >= prev.raw:
-        return RateResult((cur.raw - prev.raw) / seconds, "ok")
-    span = 1 << width
-    wrapped = cur.raw + span - prev.raw
-    if prev.raw >= span // 2 and wrapped < span // 2:
-        return RateResult(wrapped / seconds, "wrap")
-    return RateResult(None, "reset")
+        rate, reason = (cur.raw - prev.raw) / seconds, "ok"
+    else:
+        span = 1 << width
+        wrapped = cur.raw + span - prev.raw
+        if not (prev.raw >= span // 2 and wrapped < span // 2):
+            return RateResult(None, "reset")
+        rate, reason = wrapped / seconds, "wrap"
+    if limit is not None and limit > 0 and rate > limit:
+        return RateResult(None, "over-limit")
+    return RateResult(rate, reason)
 
 
 class RateTracker:
     """Holds the previous reading of every counter series; no I/O."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_gap: float = DEFAULT_MAX_GAP) -> None:
         self._prev: dict[tuple[str, str, str], CounterState] = {}
+        self.max_gap = max_gap
+        self.discarded: dict[str, int] = {}
 
     def update(
         self,
         readings: tuple[CounterReading, ...] | list[CounterReading],
         uptime_ticks: int | None = None,
     ) -> list[Sample]:
+        """Rates for ``readings`` plus, per device seen, its ``rates_discarded_total``."""
         out: list[Sample] = []
+        seen: dict[str, datetime] = {}
         for r in readings:
             cur = CounterState(r.raw, r.ts, uptime_ticks)
-            result = compute_rate(self._prev.get(r.key), cur, r.width)
+            result = compute_rate(self._prev.get(r.key), cur, r.width, r.limit, self.max_gap)
             self._prev[r.key] = cur
+            seen[r.device] = r.ts
+            if result.reason == "over-limit":
+                self.discarded[r.device] = self.discarded.get(r.device, 0) + 1
             if result.rate is not None:
                 out.append(Sample(r.device, r.metric, r.instance, result.rate, r.ts, r.unit))
+        for device, ts in seen.items():
+            count = float(self.discarded.get(device, 0))
+            out.append(Sample(device, DISCARDED_METRIC, "", count, ts))
         return out
 
     def forget(self, device: str) -> None:
         for key in [k for k in self._prev if k[0] == device]:
             del self._prev[key]
+        self.discarded.pop(device, None)

@@ -48,11 +48,35 @@ class AgentSettings(_Section):
     trap_host: str = "127.0.0.1"
     trap_port: int = Field(1162, ge=0, le=65535)  # 162 needs root; 0 = no trap receiver
     trap_communities: list[str] = Field(default_factory=lambda: ["public"])
+    # SNMPv3 trap senders: {user, auth_protocol, auth_key, priv_protocol, priv_key, engine_id}
+    trap_users: list[dict[str, str]] = Field(default_factory=list)
 
 
 class RulesSettings(_Section):
     paths: list[str] = Field(default_factory=list)  # extra rule files/dirs; built-ins always load
     builtin: bool = True
+
+
+class NotifySettings(_Section):
+    """Alarm notifications: SMTP, storms, flapping, escalation and delivery retries."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "roomwatch@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    storm_threshold: int = Field(10, gt=0)  # more new alarms than this in the window: grouped
+    storm_window_seconds: float = Field(60.0, gt=0)
+    flap_changes: int = Field(6, gt=0)  # more state changes than this in the window: flapping
+    flap_window_seconds: float = Field(600.0, gt=0)
+    escalation_minutes: list[float] = Field(default_factory=lambda: [15.0, 30.0])
+    escalation_contacts: list[str] = Field(default_factory=list)  # "LEVEL:address"
+    retry_attempts: int = Field(5, gt=0)
+    retry_backoff_seconds: float = Field(5.0, gt=0)  # doubles on every failed attempt
+    retry_max_backoff_seconds: float = Field(300.0, gt=0)
+    timeout_seconds: float = Field(5.0, gt=0)  # one HTTP or SMTP attempt
+    channel_failures_alarm: int = Field(3, gt=0)  # failed deliveries in a row: channel alarm
 
 
 class Settings(_Section):
@@ -62,6 +86,7 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -71,6 +96,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         "server": ServerSettings,
         "agent": AgentSettings,
         "rules": RulesSettings,
+        "notify": NotifySettings,
     }
     top = set(Settings.model_fields) - set(sections)
     for name, raw in env.items():
@@ -85,7 +111,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         for sect, model in sections.items():
             if key.startswith(sect + "_") and key[len(sect) + 1 :] in model.model_fields:
                 field = key[len(sect) + 1 :]
-                listed = {"paths", "trap_communities"}
+                listed = {"paths", "trap_communities", "escalation_minutes", "escalation_contacts"}
                 value: Any = raw.split(",") if field in listed else raw
                 out.setdefault(sect, {})[field] = value
                 break

@@ -70,27 +70,42 @@ class BackgroundServices:
         from pathlib import Path
 
         from rules.loader import load_rules
+        from rules.notify.worker import DeliveryWorker
         from rules.service import RuleRunner
 
         rules = load_rules([Path(p) for p in settings.rules.paths], builtin=settings.rules.builtin)
-        self.runner = RuleRunner(rules)
+        self.runner = RuleRunner(rules, notify=settings.notify)
         self.factory = session_factory(engine)
+        # notifications are sent by their own threads: a hanging endpoint never holds the tick
+        self.notifier = DeliveryWorker(self.factory, settings.notify)
         self.tick_seconds = settings.server.rule_tick_seconds
         self.stop_event = stop
         self.ticks = 0
         self._thread = threading.Thread(target=self._loop, name="background", daemon=True)
         self._last_prune = datetime.min.replace(tzinfo=UTC)
 
+    def attach(self, app: Flask) -> None:
+        """Let the events API use this runner (one lock) and wake this notifier."""
+        from dashboard.api.events import NOTIFY_KEY, RUNNER_KEY
+
+        app.extensions[RUNNER_KEY] = self.runner
+        app.extensions[NOTIFY_KEY] = self.notifier
+
     def start(self) -> None:
+        self.notifier.start()
         self._thread.start()
 
     def join(self, timeout: float = 10) -> None:
         self._thread.join(timeout)
+        self.notifier.stop()
 
     def tick_once(self) -> None:
         now = datetime.now(UTC)
-        with self.factory() as s, s.begin():
-            self.runner.tick(s, now)
+        with self.runner.lock, self.factory() as s, s.begin():
+            report = self.runner.tick(s, now)
+            escalated = self.runner.escalate(s, now)
+        if report.notifications or escalated:
+            self.notifier.wake()
         if now - self._last_prune > timedelta(hours=1):
             with self.factory() as s, s.begin():
                 pruned = timeseries.prune_raw(s, now - RAW_RETENTION)
@@ -135,6 +150,7 @@ def serve(config_path: str | None, host: str | None, port: int | None) -> None:
     stop = threading.Event()
     background = BackgroundServices(engine, settings, stop)
     app = create_app(settings, engine=engine)
+    background.attach(app)
     web = WebServer(
         app, host or settings.server.host, port if port is not None else settings.server.port
     )

@@ -56,6 +56,7 @@ def demo(
         port, metrics_port = 0, 0
         settings.database_url = f"sqlite:///{scratch.name}/check.db"
         settings.agent.spool_dir = f"{scratch.name}/spool"
+        settings.agent.trap_port = 0
         os.environ["ROOMWATCH_ADMIN_PASSWORD"] = secrets.token_urlsafe(12)
     room = Demo(
         settings,

@@ -29,13 +29,26 @@ AGENT_TOKEN_NAME = "demo-agent"
 
 def reserve_metrics_port(host: str, port: int) -> int:
     """Check that the agent's /metrics port is free (0: pick a free one)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    return _reserve(host, port, socket.SOCK_STREAM, "agent /metrics",
+                    "--metrics-port or ROOMWATCH_AGENT_METRICS_PORT")  # fmt: skip
+
+
+def reserve_trap_port(host: str, port: int) -> int:
+    """Check that the trap receiver's UDP port is free (0 stays 0: no receiver)."""
+    if port == 0:
+        return 0
+    return _reserve(host, port, socket.SOCK_DGRAM, "SNMP trap receiver",
+                    "ROOMWATCH_AGENT_TRAP_PORT (0 turns it off)")  # fmt: skip
+
+
+def _reserve(host: str, port: int, kind: socket.SocketKind, what: str, fix: str) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
         try:
             sock.bind((host, port))
         except OSError:
             raise PortInUseError(
-                f"port {port} on {host} (agent /metrics) is already in use: stop the program "
-                "using it or choose another with --metrics-port or ROOMWATCH_AGENT_METRICS_PORT"
+                f"port {port} on {host} ({what}) is already in use: stop the program "
+                f"using it or choose another with {fix}"
             ) from None
         return int(sock.getsockname()[1])
 
@@ -85,6 +98,7 @@ class Demo:
         self.web = WebServer(app, self.settings.server.host, self.web_port)
         self.web.start()
         self.background = BackgroundServices(self.engine, self.settings, self.stop_event)
+        self.background.attach(app)  # the events API and the tick share one rule runner
         self.background.start()
         self.metrics_port = reserve_metrics_port(
             self.settings.agent.metrics_host, self.metrics_port
@@ -93,6 +107,9 @@ class Demo:
         agent_settings.agent.server_url = self.web.url
         agent_settings.agent.token = token
         agent_settings.agent.metrics_port = self.metrics_port
+        agent_settings.agent.trap_port = reserve_trap_port(
+            self.settings.agent.trap_host, self.settings.agent.trap_port
+        )
         agent_settings.agent.push_interval_seconds = 2.0
         self._agent = threading.Thread(
             target=self._run_agent, args=(agent_settings,), name="agent", daemon=True

@@ -164,7 +164,7 @@ def apply_transitions(
     """Open, update or resolve alarms for the engine's transitions (others are ignored).
 
     FIRING opens one alarm per rule × device × instance, or updates the open one (a
-    severity change is an AlarmEvent "severity"). FIRING → OK resolves it; a later fire
+    severity change is an AlarmEvent "severity"). FIRING/CLEARING → OK resolves it; a later fire
     opens a new alarm. PENDING ↔ OK never touches alarms. Times come from each
     transition's ``at`` (the tick's ``now``).
     """
@@ -173,7 +173,7 @@ def apply_transitions(
         change: AlarmChange | None = None
         if t.to_state is State.FIRING:
             change = _fire(session, t, rules_by_name.get(t.rule), devices.get(t.device))
-        elif t.to_state is State.OK and t.from_state is State.FIRING:
+        elif t.to_state is State.OK and t.from_state.active:  # firing or clearing → ok
             change = _resolve(session, t)
         if change is not None:
             changes.append(change)

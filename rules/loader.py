@@ -2,7 +2,13 @@
 
 Every error reads ``file:line: field: problem — fix``. ``check_paths`` collects all of
 them (for ``roomwatch rules check``); ``load_rule_file`` / ``load_rules`` raise the first
-as a RuleFileError.
+as a RuleFileError: loading is all or nothing, a server never runs half a rule set.
+
+``catalog`` (rules.catalog.load_catalog(), passed by the caller) is what the rules are
+checked against: unknown metrics (not for the built-in pack), enum state names, units.
+Without it the profiles shipped in devices/profiles/ are used for enum names and units
+only. Enum names in thresholds become their codes; the engine also compares them with
+the samples' enum labels (``Sample.text``), so a rule works for either.
 """
 
 from __future__ import annotations
@@ -16,9 +22,13 @@ import yaml
 from pydantic import ValidationError
 
 from core.errors import RuleFileError
-from rules.schema import RuleFileModel, describe
+from rules.catalog import Catalog, load_catalog
+from rules.describe import describe
+from rules.metric_checks import catalog_problems, enum_codes
+from rules.schema import RuleFileModel
 from rules.spec import RuleSpec
-from rules.yaml_lines import LineDict, LineList, line_of, load_with_lines
+from rules.templates import expand
+from rules.yaml_lines import LineDict, line_of, load_with_lines
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 SUFFIXES = (".yaml", ".yml")
@@ -58,7 +68,26 @@ def _field_path(data: Any, loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc) or "rules"
 
 
-def _read(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
+_UNION_MEMBERS = ("float", "str", "int", "bool", "none")
+
+
+def _problems(name: str, data: Any, exc: ValidationError) -> list[Problem]:
+    found: dict[tuple[int, str], Problem] = {}
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        message = describe(err)
+        last = loc[-1] if loc else ""
+        if isinstance(last, str) and (last in _UNION_MEMBERS or last.startswith("list[")):
+            loc = loc[:-1]  # one line for a value that fits none of a union's types
+            message = "not a number, a name or a list of them — e.g. 60, battery, [low, depleted]"
+        line, fld = line_of(data, loc), _field_path(data, loc)
+        found.setdefault((line, fld), Problem(name, line, fld, message))
+    return sorted(found.values(), key=lambda p: p.line)
+
+
+def _read(
+    path: Path, catalog: Catalog | None = None, check_names: bool = True
+) -> tuple[list[RuleSpec], list[Problem]]:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -82,19 +111,27 @@ def _read(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
     if not isinstance(data, LineDict):
         return [], [Problem(name, 1, "rules", "not a mapping — start the file with 'rules:'")]
     try:
-        model = RuleFileModel.model_validate(data)
+        RuleFileModel.model_validate(data)
     except ValidationError as exc:
-        found = [
-            Problem(name, line_of(data, err["loc"]), _field_path(data, err["loc"]), describe(err))
-            for err in exc.errors()
-        ]
-        return [], sorted(found, key=lambda p: p.line)
-    items = data["rules"]
+        return [], _problems(name, data, exc)
+    expansion = expand(data)
+    problems = [Problem(name, line, fld, msg) for line, fld, msg in expansion.problems]
+    expanded = LineDict(rules=expansion.rules)
+    expanded.line, expanded.key_lines = data.line, {"rules": data.key_lines.get("rules", 1)}
+    try:
+        model = RuleFileModel.model_validate(expanded)
+    except ValidationError as exc:
+        return [], problems + _problems(name, expanded, exc)
+    items = expansion.rules
+    known = catalog if catalog is not None else load_catalog()  # enum names → codes
     specs: list[RuleSpec] = []
-    problems: list[Problem] = []
     seen: dict[str, str] = {}
     for index, rule in enumerate(model.rules):
-        line = items.item_lines[index] if isinstance(items, LineList) else 1
+        line = items.item_lines[index] if index < len(items.item_lines) else 1
+        found = catalog_problems(rule, known, check_names and catalog is not None)
+        for fld, message in found:
+            fld_line = line_of(expanded, ("rules", index, *fld.split(".")[0:1]))
+            problems.append(Problem(name, fld_line, f"{rule.name}.{fld}", message))
         if rule.name in seen:
             problems.append(
                 Problem(
@@ -106,7 +143,11 @@ def _read(path: Path) -> tuple[list[RuleSpec], list[Problem]]:
             )
             continue
         seen[rule.name] = f"{name}:{line}"
-        specs.append(rule.to_spec(source=f"{name}:{line}"))
+        if not found:
+            enums = enum_codes(rule, known)
+            specs.append(rule.to_spec(f"{name}:{line}", enums, expansion.labels[index]))
+    if problems:
+        return [], sorted(problems, key=lambda p: p.line)
     return specs, problems
 
 
@@ -121,14 +162,21 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def check_paths(paths: Iterable[Path], builtin: bool = False) -> CheckResult:
-    """Validate files and directories; collect every problem, including duplicate names."""
+def check_paths(
+    paths: Iterable[Path], builtin: bool = False, catalog: Catalog | None = None
+) -> CheckResult:
+    """Validate files and directories; collect every problem, including duplicate names.
+
+    The built-in pack is exempt from the unknown-metric check only (it names metrics of
+    profiles that may not be installed); everything else is checked alike.
+    """
     result = CheckResult()
+    builtin_files = set(rule_files([BUILTIN_DIR])) if builtin else set()
     files = rule_files(([BUILTIN_DIR] if builtin else []) + list(paths))
     defined: dict[str, RuleSpec] = {}
     for path in files:
         result.files.append(path)
-        specs, problems = _read(path)
+        specs, problems = _read(path, catalog, check_names=path not in builtin_files)
         result.problems += problems
         for spec in specs:
             first = defined.get(spec.name)
@@ -158,19 +206,21 @@ def _raise_first(result: CheckResult) -> None:
         raise RuleFileError(first)
 
 
-def load_rule_file(path: Path) -> list[RuleSpec]:
+def load_rule_file(path: Path, catalog: Catalog | None = None) -> list[RuleSpec]:
     """The rules of one file; raises RuleFileError naming file, line, field and fix."""
-    result = check_paths([path])
+    result = check_paths([path], catalog=catalog)
     _raise_first(result)
     return result.rules
 
 
-def load_rules(paths: list[Path], builtin: bool = True) -> list[RuleSpec]:
+def load_rules(
+    paths: list[Path], builtin: bool = True, catalog: Catalog | None = None
+) -> list[RuleSpec]:
     """The built-in pack (unless ``builtin`` is False) and every file of ``paths``.
 
     A directory contributes all its *.yaml / *.yml files in name order. Rule names are
     unique across everything loaded; a duplicate is an error naming both places.
     """
-    result = check_paths(paths, builtin=builtin)
+    result = check_paths(paths, builtin=builtin, catalog=catalog)
     _raise_first(result)
     return result.rules

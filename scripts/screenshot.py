@@ -31,6 +31,7 @@ def main(out: str, *extra: str) -> int:
         settings = load_settings(env={})
         settings.database_url = f"sqlite:///{tmp}/shot.db"
         settings.agent.spool_dir = f"{tmp}/spool"
+        settings.agent.trap_port = 0
         settings.server.rule_tick_seconds = 1.0
         room = Demo(settings, web_port=0, metrics_port=0, scenario=False)
         room.start()

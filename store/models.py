@@ -139,6 +139,9 @@ class RuleState(Base):
     since: Mapped[utc]
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[utc]
+    # keep_firing_for: the state stays FIRING until this time although the condition cleared
+    hold_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 OPEN_ALARM = text("status <> 'resolved'")
@@ -175,6 +178,21 @@ class Alarm(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ack_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # lifecycle (issue 4): priority 1 (highest) .. 4, owner, closing by hand, flags that
+    # keep an alarm recorded but quiet (flapping, inhibited under a root, in maintenance)
+    priority: Mapped[int] = mapped_column(default=3, server_default=text("3"))
+    owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    close_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    inhibited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alarms.id", ondelete="SET NULL"), nullable=True
+    )
+    maintenance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("maintenance_windows.id", ondelete="SET NULL"), nullable=True
+    )
+    escalation_level: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     events: Mapped[list[AlarmEvent]] = relationship(
         back_populates="alarm", order_by="AlarmEvent.id", cascade="all, delete-orphan"
     )
@@ -192,6 +210,144 @@ class AlarmEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     alarm: Mapped[Alarm] = relationship(back_populates="events")
+
+
+class AlarmComment(Base):
+    """A remark on an alarm by a person (the timeline merges these with AlarmEvent)."""
+
+    __tablename__ = "alarm_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("alarms.id", ondelete="CASCADE"), index=True)
+    ts: Mapped[utc]
+    author: Mapped[str100]
+    body: Mapped[str] = mapped_column(Text)
+
+
+class AlarmSuppression(Base):
+    """A silence on one alarm: until a time, until it clears, or until its severity changes."""
+
+    __tablename__ = "alarm_suppressions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("alarms.id", ondelete="CASCADE"), index=True)
+    mode: Mapped[str40]  # until_time | until_clear | until_severity
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    severity_at: Mapped[int]  # the severity when suppressed (until_severity ends on change)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str100]
+    created_at: Mapped[utc]
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class MaintenanceWindow(Base):
+    """Devices under maintenance between start and end: alarms recorded, not notified."""
+
+    __tablename__ = "maintenance_windows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start: Mapped[utc]
+    end: Mapped[utc]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str100]
+    created_at: Mapped[utc]
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    devices: Mapped[list[MaintenanceDevice]] = relationship(
+        back_populates="window", cascade="all, delete-orphan"
+    )
+
+
+class MaintenanceDevice(Base):
+    __tablename__ = "maintenance_devices"
+    __table_args__ = (UniqueConstraint("window_id", "device_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("maintenance_windows.id", ondelete="CASCADE"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    window: Mapped[MaintenanceWindow] = relationship(back_populates="devices")
+    device: Mapped[Device] = relationship()
+
+
+class NotifyChannel(Base):
+    """Where notifications go: smtp | webhook | wecom | dingtalk | feishu."""
+
+    __tablename__ = "notify_channels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str100] = mapped_column(unique=True)
+    kind: Mapped[str40]
+    target: Mapped[str] = mapped_column(Text, default="")  # URL, or e-mail addresses
+    secret: Mapped[str200] = mapped_column(default="")  # DingTalk signing secret
+    language: Mapped[str40] = mapped_column(default="zh")  # zh | en | both
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[utc]
+
+
+class NotifyRoute(Base):
+    """Which notifications a channel receives: from a severity, of kinds, rooms, a level."""
+
+    __tablename__ = "notify_routes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("notify_channels.id", ondelete="CASCADE"))
+    min_severity: Mapped[int] = mapped_column(default=1)
+    kinds: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every kind
+    rooms: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every room
+    level: Mapped[int] = mapped_column(default=0)  # escalation level it serves (0 = on duty)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Notification(Base):
+    """One message to send (persisted in the tick's transaction: restart-safe, deduplicated)."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str200] = mapped_column(unique=True)
+    alarm_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alarms.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    kind: Mapped[str40]  # fire | severity | escalation | clear | flapping | storm | channel
+    level: Mapped[int] = mapped_column(default=0)
+    severity: Mapped[int]
+    room: Mapped[str100] = mapped_column(default="")
+    subject_zh: Mapped[str] = mapped_column(Text, default="")
+    subject_en: Mapped[str] = mapped_column(Text, default="")
+    body_zh: Mapped[str] = mapped_column(Text, default="")
+    body_en: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[utc] = mapped_column(index=True)
+
+
+class Delivery(Base):
+    """One notification to one channel: pending → sent | failed, with attempts and why."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(
+        ForeignKey("notifications.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[int] = mapped_column(ForeignKey("notify_channels.id", ondelete="CASCADE"))
+    status: Mapped[str40] = mapped_column(default="pending")  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[utc]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[utc]
+
+
+class TrapEvent(Base):
+    """An SNMP trap (or other event) pushed by an agent, evaluated when it arrives."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_device_ts", "device", "ts"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agent: Mapped[str100]
+    device: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    address: Mapped[str200]
+    trap_oid: Mapped[str200]
+    name: Mapped[str100] = mapped_column(default="")
+    varbinds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ts: Mapped[utc]
+    received_at: Mapped[utc]
+    alarm_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alarms.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class AuditEntry(Base):

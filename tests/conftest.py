@@ -1,3 +1,3 @@
 """Shared fixtures: databases (SQLite and PostgreSQL) and the simulated machine room."""
 
-pytest_plugins = ["tests.fixtures.db", "tests.fixtures.snmp"]
+pytest_plugins = ["tests.fixtures.db", "tests.fixtures.snmp", "tests.fixtures.snmpd"]

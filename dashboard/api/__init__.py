@@ -1,5 +1,6 @@
-"""The JSON API under /api/v1: agents' ingest and targets, health, read endpoints."""
+"""The JSON API under /api/v1: agents' ingest and targets, trap events, health, reads."""
 
+from dashboard.api import events as _events  # noqa: F401 (registers POST /events on bp)
 from dashboard.api.views import bp
 
 __all__ = ["bp"]

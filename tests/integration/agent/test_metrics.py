@@ -51,14 +51,17 @@ def test_scrape_shows_latest_values_and_health() -> None:
         text = scrape(server)
     finally:
         server.stop()
-    assert 'roomwatch_ups_output_load_percent{device="ups-1",instance="1"} 31.5' in text
-    assert 'roomwatch_ups_output_source{device="ups-1",instance=""} 5.0' in text
     assert (
-        'roomwatch_sys_descr_info{device="ups-1",instance="",value="Smart-UPS \\"SRT\\""} 1.0'
+        'roomwatch_ups_output_load_percent{device="ups-1",instance="1",rack="",room=""} 31.5'
         in text
     )
+    assert 'roomwatch_ups_output_source{device="ups-1",instance="",rack="",room=""} 5.0' in text
+    assert (
+        'roomwatch_sys_descr_info{device="ups-1",instance="",rack="",room="",'
+        'value="Smart-UPS \\"SRT\\""} 1.0' in text
+    )
     assert "ups_battery_charge_percent" not in text  # unknown: no value to show
-    assert 'roomwatch_device_up{device="ghost",instance=""} 0.0' in text
+    assert 'roomwatch_device_up{device="ghost",instance="",rack="",room=""} 0.0' in text
     assert 'roomwatch_agent_polls_total{device="ups-1"} 2.0' in text
     assert 'roomwatch_agent_poll_errors_total{device="ghost"} 1.0' in text
     assert "roomwatch_agent_spool_batches 3.0" in text

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +34,7 @@ EXPECTED = {
         },
     ),
     "switch-1": (
-        "if-mib",
+        "h3c-switch",  # H3C's Comware 7 arc: IF-MIB plus the vendor's CPU/memory/temperature
         {
             "sys_descr",
             "if_oper_status",
@@ -45,7 +46,19 @@ EXPECTED = {
     ),
     "env-1": ("env-sensor", {"env_temperature_celsius", "env_humidity_percent", "device_up"}),
     "pdu-1": ("pdu", {"pdu_phase_current_amperes", "pdu_phase_power_watts", "device_up"}),
-}
+    # the profiles of issue 3, each against its recording, detected automatically
+    "linux-host": ("net-snmp-host", {"hr_processor_load_percent", "hr_storage_used_percent",
+                   "ucd_load_average", "ucd_memory_available_percent", "if_oper_status"}),
+    "winxp-host": ("windows-host", {"hr_memory_used_percent", "if_oper_status"}),
+    "apc-ups-2": ("apc-ups", {"ups_output_source", "apc_ups_output_status",
+                  "apc_ups_battery_replace"}),
+    "pdu-2": ("pdu", {"pdu_power_watts", "pdu_bank_load_state"}),
+    "env-2": ("env-sensor", {"env_water_leak_status", "env_door_status"}),
+    "crac-1": ("liebert-crac", {"crac_supply_air_temperature_celsius", "crac_unit_power"}),
+    "huawei-sw-1": ("huawei-switch", {"switch_cpu_percent", "entity_serial", "if_oper_status"}),
+    "h3c-sw-1": ("h3c-switch", {"switch_temperature_celsius", "entity_model"}),
+    "sensor-1": ("if-mib", {"device_up"}),
+}  # fmt: skip
 
 
 @pytest.fixture()
@@ -117,6 +130,28 @@ async def test_counters_become_rates_on_second_poll(sim_room: SimRoom, poller: P
     assert uplink.unit == "B/s"
     assert 20e6 < (uplink.value or 0) < 60e6  # recorded at 40 MB/s
     assert rates["GigabitEthernet1/0/17"].value == 0.0  # admin down: counter stands still
+
+
+@run_async
+async def test_winxp_32_bit_counters_are_walked_when_ifxtable_is_absent(
+    sim_room: SimRoom, poller: Poller
+) -> None:
+    """The poller walks ifInOctets only because ifHCInOctets came back empty (real walk)."""
+    host = target(sim_room, "winxp-host")
+    await poller.poll(host)
+    await asyncio.sleep(0.05)
+    second = await poller.poll(host)
+    rates = {s.instance: s.value for s in second.samples if s.metric == "if_in_octets"}
+    assert rates["MS TCP Loopback interface"] == 0.0  # a static walk: no traffic, but a rate
+    assert by_key(second)[("rates_discarded_total", "")] == (0.0, None)
+
+
+@run_async
+async def test_entity_sensor_profile_by_choice(sim_room: SimRoom, poller: Poller) -> None:
+    chosen = dataclasses.replace(target(sim_room, "sensor-1"), profile="entity-sensor")
+    result = by_key(await poller.poll(chosen))
+    assert result[("entity_sensor_celsius", "Hotspot Temp Sensor")] == (45.5, None)
+    assert result[("entity_sensor_value", "PSU1 Voltage")] == (229.5, None)
 
 
 @run_async

@@ -9,8 +9,16 @@ import pytest
 from agent.runner import run_agent
 from agent.simroom import SimRoom
 from core.config import Settings
+from core.types import Target
 from tests.fixtures.aio import run_async
 from tests.integration.agent.test_uplink import Api
+
+DEMO = {"ups-1", "pdu-1", "switch-1", "env-1"}  # the demo room's recordings
+
+
+def demo_targets(room: SimRoom, interval: float) -> list[Target]:
+    return [t for t in room.targets(interval=interval) if t.device in DEMO]
+
 
 pytestmark = pytest.mark.snmp
 
@@ -25,7 +33,7 @@ async def test_agent_polls_pushes_and_serves_metrics(sim_room: SimRoom, tmp_path
     settings.agent.spool_dir = str(tmp_path / "spool")
     settings.agent.push_interval_seconds = 0.2
     stop = asyncio.Event()
-    targets = sim_room.targets(interval=0.5)
+    targets = demo_targets(sim_room, interval=0.5)
     task = asyncio.create_task(run_agent(settings, stop, targets=targets))
 
     def devices_seen() -> set[str]:
@@ -60,7 +68,7 @@ def test_metrics_endpoint_while_running(sim_room: SimRoom, tmp_path: Path) -> No
     stop = threading.Event()
     thread = threading.Thread(
         target=lambda: asyncio.run(
-            run_agent(settings, stop, targets=sim_room.targets(interval=0.5))
+            run_agent(settings, stop, targets=demo_targets(sim_room, interval=0.5))
         )
     )
     thread.start()
@@ -72,12 +80,15 @@ def test_metrics_endpoint_while_running(sim_room: SimRoom, tmp_path: Path) -> No
                     text = r.read().decode()
             except OSError:
                 text = ""
-            ready = 'roomwatch_ups_output_source{device="ups-1"' in text
+            ready = (
+                'roomwatch_ups_output_source{device="ups-1"' in text
+                and 'roomwatch_device_up{device="switch-1"' in text
+            )
             if ready and "spool_batches 0" not in text:
                 break
             threading.Event().wait(0.1)
-        assert 'roomwatch_ups_output_source{device="ups-1",instance=""} 3.0' in text
-        assert 'roomwatch_device_up{device="switch-1",instance=""} 1.0' in text
+        assert 'roomwatch_ups_output_source{device="ups-1",instance="",rack="",room=""} 3.0' in text
+        assert 'roomwatch_device_up{device="switch-1",instance="",rack="",room=""} 1.0' in text
     finally:
         stop.set()
         thread.join(10)

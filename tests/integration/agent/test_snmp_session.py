@@ -81,4 +81,4 @@ async def test_timeout_on_silent_port(silent_udp_port: int) -> None:
 
 def test_unsupported_version() -> None:
     with pytest.raises(SnmpError, match="not supported"):
-        SnmpSession("127.0.0.1", 161, SnmpCredentials("3", "x"))
+        SnmpSession("127.0.0.1", 161, SnmpCredentials("4", "x"))

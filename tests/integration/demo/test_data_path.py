@@ -31,6 +31,7 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     settings = load_settings(env={})
     settings.database_url = f"sqlite:///{tmp / 'rw.db'}"
     settings.agent.spool_dir = str(tmp / "spool")
+    settings.agent.trap_port = 0
     settings.server.rule_tick_seconds = 0.5
     demo = Demo(settings, web_port=0, metrics_port=0, scenario=False, poll_interval=1.0)
     demo.start()
@@ -77,18 +78,18 @@ def test_ups_on_battery_fires_an_alarm_that_shows_and_clears(room: Demo) -> None
     assert [e.kind for e in _events(room, alarm.id)] == ["fired", "resolved"]
 
 
-def test_uplink_down_fires_interface_alarm_on_that_port_only(room: Demo) -> None:
+def test_uplink_down_fires_uplink_alarm_on_that_port_only(room: Demo) -> None:
     wait_for("first poll", lambda: "switch-1" in room.polled_devices(), 60)
     room.sim.set_uplink_down(True)
     try:
-        wait_for("interface alarm", lambda: _alarm(room, "interface_down") is not None, 40)
-        alarm = _alarm(room, "interface_down")
+        wait_for("interface alarm", lambda: _alarm(room, "uplink_down") is not None, 40)
+        alarm = _alarm(room, "uplink_down")
         assert alarm is not None and alarm.device == "switch-1"
         assert alarm.instance.endswith("1/0/24")
     finally:
         room.sim.set_uplink_down(False)
     wait_for("interface alarm resolved",
-             lambda: _alarm(room, "interface_down").status == "resolved", 40)  # type: ignore[union-attr]  # fmt: skip
+             lambda: _alarm(room, "uplink_down").status == "resolved", 40)  # type: ignore[union-attr]  # fmt: skip
 
 
 def test_agent_serves_prometheus_metrics(room: Demo) -> None:

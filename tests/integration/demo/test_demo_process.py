@@ -28,6 +28,7 @@ def _free_port() -> int:
 def _start(tmp: Path, port: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMWATCH_")}
     env.update(ROOMWATCH_SERVER_PORT=str(port), ROOMWATCH_AGENT_METRICS_PORT=str(_free_port()),
+               ROOMWATCH_AGENT_TRAP_PORT="0",
                ROOMWATCH_ADMIN_PASSWORD="demo-test-password")  # fmt: skip
     return subprocess.Popen(
         [ROOMWATCH, "demo", "--no-scenario"], cwd=tmp, env=env, text=True,

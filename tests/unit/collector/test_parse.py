@@ -163,3 +163,49 @@ def test_health_samples() -> None:
     up, took = health_samples("d", False, 1.2345678, TS, "timeout")
     assert (up.metric, up.value, up.text) == ("device_up", 0.0, "timeout")
     assert (took.metric, took.value, took.unit) == ("poll_duration_seconds", 1.234568, "s")
+
+
+def _derived_profile() -> object:
+    from collector.profiles import Profile
+
+    return Profile.model_validate({
+        "name": "derived", "title": {"zh": "派生", "en": "Derived"},
+        "tables": [{"name": "t", "metrics": [
+            {"name": "used_pct", "oid": "1.9.6", "percent_of": "1.9.5"},
+            {"name": "used_bytes", "oid": "1.9.6", "multiply_by": "1.9.4"},
+            {"name": "sensor", "oid": "1.9.14", "scale_column": "1.9.12",
+             "precision_column": "1.9.13"},
+        ]}],
+    })  # fmt: skip
+
+
+DERIVED = [
+    # id, row values, metric, expected value (None = unknown with a reason)
+    ("percent", {"1.9.6.1": 25, "1.9.5.1": 200}, "used_pct", 12.5),
+    ("percent-of-zero", {"1.9.6.1": 25, "1.9.5.1": 0}, "used_pct", None),
+    ("percent-total-missing", {"1.9.6.1": 25}, "used_pct", None),
+    ("percent-total-text", {"1.9.6.1": 25, "1.9.5.1": b"lots"}, "used_pct", None),
+    ("multiply", {"1.9.6.1": 3, "1.9.4.1": 4096}, "used_bytes", 12288.0),
+    ("multiply-missing", {"1.9.6.1": 3}, "used_bytes", None),
+    ("sensor-units", {"1.9.14.1": 27, "1.9.12.1": 9, "1.9.13.1": 0}, "sensor", 27.0),
+    ("sensor-milli-precision", {"1.9.14.1": 2295, "1.9.12.1": 8, "1.9.13.1": 1}, "sensor",
+     0.2295),
+    ("sensor-kilo", {"1.9.14.1": 3, "1.9.12.1": 10, "1.9.13.1": 0}, "sensor", 3000.0),
+    ("sensor-bad-scale", {"1.9.14.1": 27, "1.9.12.1": 99, "1.9.13.1": 0}, "sensor", None),
+    ("sensor-bad-precision", {"1.9.14.1": 27, "1.9.12.1": 9, "1.9.13.1": 42}, "sensor", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "raw", "metric", "expected"), DERIVED, ids=[d[0] for d in DERIVED]
+)
+def test_derived_values(
+    case: str, raw: dict[str, Raw], metric: str, expected: float | None
+) -> None:
+    result = parse(_derived_profile(), "d", raw, TS)  # type: ignore[arg-type]
+    got = [s for s in result.samples if s.metric == metric]
+    assert len(got) == 1
+    assert got[0].value == expected
+    if expected is None:
+        assert got[0].text and got[0].text.startswith("unknown:")
+        assert any(p.startswith(metric) for p in result.problems)

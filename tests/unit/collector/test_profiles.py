@@ -60,7 +60,13 @@ def test_installed_profiles_load_and_resolve_extends() -> None:
     [
         ("1.3.6.1.4.1.318.1.3.27", "", "ups-mib"),
         ("1.3.6.1.4.1.318.1.3.4.6", "", "pdu"),  # longer prefix beats APC's UPS arc
-        (".1.3.6.1.4.1.25506.11.1.239", "", "if-mib"),
+        (".1.3.6.1.4.1.25506.11.1.239", "", "h3c-switch"),  # vendor profile extends IF-MIB
+        ("1.3.6.1.4.1.25506.1.999", "", "if-mib"),  # other H3C arcs: IF-MIB only
+        ("1.3.6.1.4.1.2011.2.23.631", "", "huawei-switch"),
+        ("1.3.6.1.4.1.318.1.3.2.12", "", "apc-ups"),
+        ("1.3.6.1.4.1.705.1", "", "eaton-xups"),
+        ("1.3.6.1.4.1.8072.3.2.10", "", "net-snmp-host"),
+        ("1.3.6.1.4.1.99999.7", "Liebert PEX precision air conditioner", "liebert-crac"),
         ("1.3.6.1.4.1.3854.1", "", "env-sensor"),
         ("1.3.6.1.4.1.99999.1", "Some Online UPS", "ups-mib"),
         ("1.3.6.1.4.1.99999.1", "a toaster", None),
@@ -71,6 +77,12 @@ def test_installed_profiles_load_and_resolve_extends() -> None:
         "apc-ups",
         "apc-pdu",
         "h3c-leading-dot",
+        "h3c-other",
+        "huawei",
+        "apc-smart-ups",
+        "mge-eaton",
+        "net-snmp",
+        "crac-descr",
         "akcp",
         "descr-regex",
         "unknown",
@@ -118,6 +130,60 @@ BROKEN = [
         "bad regular expression",
     ),
     ("other-name", GOOD_BASE, "differs from the file name"),
+    (
+        "inspect-info",
+        "name: inspect-info\ntitle: {zh: a, en: b}\nscalars:\n"
+        "  - {name: x, oid: 1.3.6.1, kind: info, inspection: true}\n",
+        "field 'scalars.0': inspection: an info metric has no value to inspect",
+    ),
+    (
+        "inspect-not-bool",
+        "name: inspect-not-bool\ntitle: {zh: a, en: b}\nscalars:\n"
+        "  - {name: x, oid: 1.3.6.1, inspection: maybe}\n",
+        "field 'scalars.0.inspection'",
+    ),
+    (
+        "limit-on-gauge",
+        "name: limit-on-gauge\ntitle: {zh: a, en: b}\nscalars:\n"
+        "  - {name: x, oid: 1.3.6.1, limit_column: 1.3.6.2}\n",
+        "limit_column applies to counter metrics only",
+    ),
+    (
+        "values-not-enum",
+        "name: values-not-enum\ntitle: {zh: a, en: b}\nscalars:\n"
+        "  - {name: x, oid: 1.3.6.1, values: {1: up}}\n",
+        "use kind: enum",
+    ),
+    (
+        "bad-helper-oid",
+        "name: bad-helper-oid\ntitle: {zh: a, en: b}\nscalars:\n"
+        "  - {name: x, oid: 1.3.6.1, percent_of: ifSpeed}\n",
+        "field 'scalars.0.percent_of': 'ifSpeed' is not a numeric OID",
+    ),
+    (
+        "bad-fallback-width",
+        "name: bad-fallback-width\ntitle: {zh: a, en: b}\ntables:\n  - name: t\n    metrics:\n"
+        "      - {name: x, oid: 1.3.6.1, kind: counter, fallback: 1.3.6.2, fallback_width: 16}\n",
+        "fallback_width must be 32 or 64",
+    ),
+    (
+        "bad-rows-regex",
+        "name: bad-rows-regex\ntitle: {zh: a, en: b}\ntables:\n  - name: t\n"
+        "    rows: {column: 1.3.6.3, match: '['}\n    metrics:\n      - {name: x, oid: 1.3.6.1}\n",
+        "field 'tables.0.rows.match': bad regular expression",
+    ),
+    (
+        "rows-without-column",
+        "name: rows-without-column\ntitle: {zh: a, en: b}\ntables:\n  - name: t\n"
+        "    rows: {match: x}\n    metrics:\n      - {name: x, oid: 1.3.6.1}\n",
+        "field 'tables.0.rows.column': add it",
+    ),
+    (
+        "both-multiply-percent",
+        "name: both-multiply-percent\ntitle: {zh: a, en: b}\nscalars:\n"
+        "  - {name: x, oid: 1.3.6.1, multiply_by: 1.3.6.2, percent_of: 1.3.6.3}\n",
+        "use multiply_by or percent_of, not both",
+    ),
 ]
 
 
@@ -166,3 +232,34 @@ def test_unknown_profile_name() -> None:
 def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(ProfileError, match="not found"):
         load_profiles(tmp_path / "absent")
+
+
+def test_walk_roots_and_fallback_roots() -> None:
+    if_mib = load_profiles()["if-mib"]
+    roots = if_mib.walk_roots()
+    assert "1.3.6.1.2.1.31.1.1.1.6" in roots and "1.3.6.1.2.1.31.1.1.1.15" in roots
+    assert "1.3.6.1.2.1.2.2.1.10" not in roots  # the 32-bit column only when HC is absent
+    with_hc = ["1.3.6.1.2.1.31.1.1.1.1.1", "1.3.6.1.2.1.31.1.1.1.6.1", "1.3.6.1.2.1.31.1.1.1.10.1"]
+    assert if_mib.fallback_roots(with_hc) == []
+    assert if_mib.fallback_roots(["1.3.6.1.2.1.2.2.1.8.1"]) == [
+        "1.3.6.1.2.1.2.2.1.2",
+        "1.3.6.1.2.1.2.2.1.10",
+        "1.3.6.1.2.1.2.2.1.16",
+    ]
+
+
+def test_scalar_helpers_are_fetched() -> None:
+    ucd = load_profiles()["ucd-snmp"]
+    assert "1.3.6.1.4.1.2021.4.5.0" in ucd.scalar_oids()
+    assert len(ucd.scalar_oids()) == len(set(ucd.scalar_oids()))
+
+
+def test_the_example_in_docs_profiles_md_is_a_valid_profile(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "profiles.md"
+    text = docs.read_text(encoding="utf-8")
+    block = next(b for b in text.split("```yaml\n")[1:] if "name: crac-acme" in b)
+    path = write(tmp_path, "crac-acme", block.split("```")[0])
+    profile = load_profile_file(path)
+    assert profile.inspection_metrics() == [
+        "crac_supply_air_temperature_celsius", "crac_unit_power"
+    ]  # fmt: skip
