@@ -151,7 +151,7 @@ rules:
   - name: my_rule
     title_zh: 测试
     title_en: test
-    metric: room_temperature
+    metric: env_temperature_celsius
     op: ">"
     critical: 30
     colour: red
