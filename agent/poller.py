@@ -11,13 +11,28 @@ from typing import Any
 
 from agent.host_probe import probe_host
 from agent.snmp import SnmpError, SnmpSession, new_engine
-from collector.parse import SYS_DESCR_OID, SYS_OBJECT_ID_OID, decode_text, health_samples, parse
+from collector.engine_ids import (
+    SNMP_ENGINE_ID_OID,
+    EngineIdRegistry,
+    duplicate_sample,
+    engine_id_hex,
+)
+from collector.parse import (
+    SYS_DESCR_OID,
+    SYS_OBJECT_ID_OID,
+    decode_text,
+    health_samples,
+    parse_rows,
+)
 from collector.profiles import Profile, detect_profile
 from collector.rates import RateTracker
 from core.clock import Clock, SystemClock
 from core.types import Sample, Target
 
 log = logging.getLogger(__name__)
+# a walk asks for the rows its root had last time (+1 to see the end in the same answer),
+# between the poller's max_repetitions and this; tooBig lowers the device's ceiling
+ADAPTIVE_MAX_REPETITIONS = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +47,9 @@ class PollResult:
 
 
 class Poller:
-    """Polls targets; keeps what must outlive one poll (counter state, detected profiles)."""
+    """Polls targets; keeps what must outlive one poll: counter state, detected profiles,
+    one SNMP session per device (its socket, and what it learnt: bulk off, the largest
+    max-repetitions the agent takes) and the row count of each walked column."""
 
     def __init__(
         self, profiles: dict[str, Profile], clock: Clock | None = None, max_repetitions: int = 25
@@ -43,6 +60,9 @@ class Poller:
         self._rates = RateTracker()
         self._detected: dict[tuple[str, str, int], str] = {}
         self._engine: Any = None  # created in the event loop that polls
+        self._sessions: dict[str, tuple[tuple[Any, ...], SnmpSession]] = {}
+        self._rows: dict[tuple[str, str], int] = {}
+        self._engine_ids = EngineIdRegistry()
 
     async def poll(self, target: Target) -> PollResult:
         started = time.monotonic()
@@ -64,8 +84,71 @@ class Poller:
                 f"unknown profile {target.profile!r}: use one "
                 f"of {', '.join(sorted(self.profiles))} or 'auto'",
             )
+        session = self._session(target)
+        v3 = target.credentials.version == "3"
+        try:
+            profile = await self._profile_for(target, session)
+            oids = profile.scalar_oids()
+            if v3:
+                oids = [*oids, SNMP_ENGINE_ID_OID]
+            asked = time.monotonic()
+            values = await session.get(oids) if oids else {}
+            latency = (time.monotonic() - asked) / max(1, -(-len(oids) // 40)) if oids else None
+            engine_id = values.pop(SNMP_ENGINE_ID_OID, None) if v3 else None
+            for root in profile.walk_roots():
+                values.update(await self._walk(target.device, session, root))
+            for root in profile.fallback_roots(values):  # no ifXTable: the 32-bit columns
+                values.update(await self._walk(target.device, session, root))
+        except SnmpError as exc:  # one plain kind per cause: timeout, refused, auth_failure...
+            self._drop_session(target.device)  # start afresh next time (v3 engine, socket)
+            return self._down(target, started, exc.reason)
+        parsed = parse_rows(profile, target.device, values, ts)
+        samples = parsed.samples
+        samples += self._rates.update_rows(target.device, ts, parsed.counters, parsed.uptime_ticks)
+        problems = parsed.problems
+        if v3:
+            problems += self._check_engine_id(target.device, engine_id, ts, samples)
+        samples += health_samples(target.device, True, time.monotonic() - started, ts)
+        return PollResult(
+            target, samples, True, profile=profile.name, problems=tuple(problems), latency=latency
+        )
+
+    async def _walk(self, device: str, session: SnmpSession, root: str) -> dict[str, Any]:
+        last = self._rows.get((device, root))
+        reps = self.max_repetitions
+        if last is not None:
+            reps = max(reps, min(last + 1, ADAPTIVE_MAX_REPETITIONS))
+        rows = await session.walk(root, min(reps, session.max_repetitions))
+        self._rows[(device, root)] = len(rows)
+        return rows
+
+    def _check_engine_id(
+        self, device: str, value: object, ts: Any, samples: list[Sample]
+    ) -> list[str]:
+        """Record the device's snmpEngineID; a duplicate becomes its error (and the other
+        device's, on that one's next poll)."""
+        others = self._engine_ids.record(device, value)
+        hexid = engine_id_hex(value)
+        if hexid is None:
+            return []
+        sample = duplicate_sample(device, others, hexid, ts)
+        samples.append(sample)
+        if others:
+            log.warning("device %s: %s", device, sample.text)
+            return [sample.text or ""]
+        return []
+
+    def _session(self, target: Target) -> SnmpSession:
+        """The device's session, reused while its address and credentials stay the same
+        (the timeout may change every poll: it adapts to the device's latency)."""
         if self._engine is None:
             self._engine = new_engine()
+        key = (target.address, target.port, target.credentials, target.retries)
+        held = self._sessions.get(target.device)
+        if held is not None and held[0] == key:
+            held[1].set_timeout(target.timeout)
+            return held[1]
+        self._drop_session(target.device)
         session = SnmpSession(
             target.address,
             target.port,
@@ -73,26 +156,15 @@ class Poller:
             target.timeout,
             target.retries,
             engine=self._engine,
+            max_repetitions=max(self.max_repetitions, ADAPTIVE_MAX_REPETITIONS),
         )
-        try:
-            profile = await self._profile_for(target, session)
-            oids = profile.scalar_oids()
-            asked = time.monotonic()
-            values = await session.get(oids) if oids else {}
-            latency = (time.monotonic() - asked) / max(1, -(-len(oids) // 40)) if oids else None
-            for root in profile.walk_roots():
-                values.update(await session.walk(root, self.max_repetitions))
-            for root in profile.fallback_roots(values):  # no ifXTable: the 32-bit columns
-                values.update(await session.walk(root, self.max_repetitions))
-        except SnmpError as exc:  # one plain kind per cause: timeout, refused, auth_failure...
-            return self._down(target, started, exc.reason)
-        parsed = parse(profile, target.device, values, ts)
-        samples = list(parsed.samples)
-        samples += self._rates.update(parsed.counters, parsed.uptime_ticks)
-        samples += health_samples(target.device, True, time.monotonic() - started, ts)
-        return PollResult(
-            target, samples, True, profile=profile.name, problems=parsed.problems, latency=latency
-        )
+        self._sessions[target.device] = (key, session)
+        return session
+
+    def _drop_session(self, device: str) -> None:
+        held = self._sessions.pop(device, None)
+        if held is not None:
+            held[1].close()
 
     def _down(self, target: Target, started: float, reason: str) -> PollResult:
         now = self.clock.now()
@@ -117,13 +189,21 @@ class Poller:
         return self.profiles[name]
 
     def forget(self, device: str) -> None:
-        """Drop counter state and detection for a device (its target changed or went away)."""
+        """Drop counter state, detection and the session of a device (its target changed
+        or went away)."""
         self._rates.forget(device)
         for key in [k for k in self._detected if k[0] == device]:
             del self._detected[key]
+        for key in [k for k in self._rows if k[0] == device]:
+            del self._rows[key]
+        self._engine_ids.forget(device)
+        self._drop_session(device)
 
     def close(self) -> None:
-        """Release the SNMP engine's sockets; call from the loop that polled if it still runs."""
+        """Release the sessions' sockets and the SNMP engine; call from the loop that polled
+        if it still runs."""
+        for device in list(self._sessions):
+            self._drop_session(device)
         if self._engine is not None:
             with contextlib.suppress(RuntimeError):  # its event loop is already closed
                 self._engine.close_dispatcher()

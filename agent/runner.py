@@ -22,6 +22,7 @@ from core.errors import ProfileError
 from core.types import Target
 
 log = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 5.0  # longest a stop waits for polls in flight and for the last push
 
 StopEvent = asyncio.Event | threading.Event
 
@@ -152,11 +153,17 @@ async def run_agent(
             traps.stop()
         for job in jobs[1:]:
             job.cancel()
-        await asyncio.gather(*jobs, *background, return_exceptions=True)
+        # a stop never hangs: polls in flight get a few seconds, then the last samples are
+        # sent with a short timeout or stay in the spool on disk (nothing is lost)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*jobs, *background, return_exceptions=True), SHUTDOWN_SECONDS
+            )
+        uplink.timeout = min(uplink.timeout, SHUTDOWN_SECONDS / 2)
         with contextlib.suppress(Exception):
-            await asyncio.to_thread(uplink.push)  # last samples: sent, or kept on disk
+            await asyncio.wait_for(asyncio.to_thread(uplink.push), SHUTDOWN_SECONDS)
         with contextlib.suppress(Exception):
-            await asyncio.to_thread(uplink.push_events)
+            await asyncio.wait_for(asyncio.to_thread(uplink.push_events), SHUTDOWN_SECONDS)
         metrics.stop()
         poller.close()
 

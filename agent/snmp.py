@@ -84,6 +84,17 @@ class SnmpSession:
             self._main = snmp_fast.FastBackend(address, port, self.credentials, timeout, retries)
         self.backend = self._main.name
 
+    def set_timeout(self, timeout: float) -> None:
+        """A new request timeout for the next requests (the scheduler adapts it)."""
+        if timeout == self.timeout:
+            return
+        self.timeout = timeout
+        if self._main is not self._slow:
+            self._main.set_timeout(timeout)
+        if self._slow is not None:  # pysnmp keeps the timeout in its transport: a new one
+            self._slow.timeout = timeout
+            self._slow._transport = None
+
     def _pysnmp_check(self) -> None:
         from agent.snmp_pysnmp import auth_data
 

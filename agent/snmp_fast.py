@@ -90,6 +90,10 @@ class FastBackend:
         self._ready = version is not None
         self._walks: dict[str, Any] = {}
 
+    def set_timeout(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._session._timeout = timeout  # gufo's own waits (v3 engine discovery)
+
     async def _call(self, send: Any, recv: Any) -> Any:
         """One request with retries; the agent's answer or a classified error."""
         if not self._ready:

@@ -15,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from collector.profiles import MetricSpec, Profile, TableSpec
 from core.types import MetricKind, Sample
@@ -41,6 +42,10 @@ class CounterReading:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.device, self.metric, self.instance)
+
+
+# (metric, instance, raw, width, unit, limit): a CounterReading of the poll's device and time
+CounterRow = tuple[str, str, int, int, str, float | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,7 @@ class _Builder:
         self.device = device
         self.ts = ts
         self.samples: list[Sample] = []
-        self.counters: list[CounterReading] = []
+        self.counters: list[CounterRow] = []  # CounterReadings without device and time
         self.problems: list[str] = []
 
     def unknown(self, spec: MetricSpec, instance: str, reason: str) -> None:
@@ -141,11 +146,7 @@ class _Builder:
             if spec.limit_column and row is not None:
                 speed = _number(row.get(spec.limit_column))
                 limit = speed * spec.limit_scale if speed else None  # 0 = unknown speed
-            self.counters.append(
-                CounterReading(
-                    self.device, spec.name, instance, raw, bits, spec.unit, self.ts, limit
-                )
-            )
+            self.counters.append((spec.name, instance, raw, bits, spec.unit, limit))
         else:
             scaled, reason = _adjust(spec, _scaled(number, spec.scale), row or {})
             if scaled is None:
@@ -225,6 +226,7 @@ def _parse_table(table: TableSpec, columns: _Columns, out: _Builder) -> None:
             for index, raw in columns.rows(table.rows.column).items()
             if rx.search((decode_text(raw) or "").strip())
         }
+    orders: dict[tuple[str, ...], list[str]] = {}  # columns of a table share their indexes
     for spec in table.metrics:
         column, width = spec.oid, None
         rows = columns.rows(spec.oid)
@@ -232,13 +234,54 @@ def _parse_table(table: TableSpec, columns: _Columns, out: _Builder) -> None:
             column, width = spec.fallback, spec.fallback_width
             rows = columns.rows(spec.fallback)
         helpers = {oid: columns.rows(oid) for oid in spec.helper_oids()}
-        for index, raw in sorted(rows.items(), key=lambda kv: _index_key(kv[0])):
-            if keep is not None and index not in keep:
-                continue
+        indexes = tuple(rows)
+        order = orders.get(indexes)
+        if order is None:
+            order = orders[indexes] = sorted(indexes, key=_index_key)
+        if keep is not None:
+            order = [index for index in order if index in keep]
+        if spec.kind is MetricKind.COUNTER:  # a counter's one helper column is its limit
+            limits = helpers.get(spec.limit_column or "", {})
+            _counters(spec, column, width or spec.width, order, rows, labels, limits, out)
+            continue
+        for index in order:
             row = {oid: cells.get(index) for oid, cells in helpers.items()}
-            out.add(spec, labels.get(index, index), raw, f"{column}.{index}", row, width)
+            out.add(spec, labels.get(index, index), rows[index], f"{column}.{index}", row, width)
 
 
+def _counters(
+    spec: MetricSpec,
+    column: str,
+    bits: int,
+    order: list[str],
+    rows: Mapping[str, Raw],
+    labels: Mapping[str, str],
+    limits: Mapping[str, Raw],
+    out: _Builder,
+) -> None:
+    """A counter column in one tight loop: the same readings as :meth:`_Builder.add`,
+    which still takes every value this loop would have to refuse."""
+    top = 1 << bits
+    append = out.counters.append
+    name, unit, limit_scale = spec.name, spec.unit, spec.limit_scale
+    limit: float | None = None
+    for index in order:
+        value = rows[index]
+        if type(value) is not int or not 0 <= value < top:
+            row = {spec.limit_column: limits.get(index)} if spec.limit_column else None
+            out.add(spec, labels.get(index, index), value, f"{column}.{index}", row, bits)
+            continue
+        if limits:
+            speed = limits.get(index)
+            if type(speed) is int:
+                limit = speed * limit_scale if speed else None  # 0 = unknown speed
+            else:
+                speed = _number(speed)
+                limit = speed * limit_scale if speed else None
+        append((name, labels.get(index, index), value, bits, unit, limit))
+
+
+@lru_cache(maxsize=1 << 16)
 def _index_key(index: str) -> tuple[int, ...]:
     try:
         return tuple(int(x) for x in index.split("."))
@@ -248,6 +291,29 @@ def _index_key(index: str) -> tuple[int, ...]:
 
 def parse(profile: Profile, device: str, values: Mapping[str, Raw], ts: datetime) -> ParsedPoll:
     """Turn one poll's raw values into samples and counter readings."""
+    poll = parse_rows(profile, device, values, ts)
+    counters = tuple(
+        CounterReading(device, name, instance, raw, width, unit, ts, limit)
+        for name, instance, raw, width, unit, limit in poll.counters
+    )
+    return ParsedPoll(tuple(poll.samples), counters, tuple(poll.problems), poll.uptime_ticks)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRows:
+    """:func:`parse` without the per-counter objects: what the agent's hot path uses
+    (``collector.rates.RateTracker.update_rows`` takes ``counters`` as they are)."""
+
+    samples: list[Sample]
+    counters: list[CounterRow]
+    problems: list[str]
+    uptime_ticks: int | None
+
+
+def parse_rows(
+    profile: Profile, device: str, values: Mapping[str, Raw], ts: datetime
+) -> ParsedRows:
+    """Like :func:`parse`, with counters as :data:`CounterRow` tuples."""
     columns = _Columns(values)
     out = _Builder(device, ts)
     for spec in profile.scalars:
@@ -260,7 +326,7 @@ def parse(profile: Profile, device: str, values: Mapping[str, Raw], ts: datetime
         _parse_table(table, columns, out)
     ticks = values.get(SYS_UPTIME_OID)
     uptime = int(ticks) if isinstance(ticks, int) and not isinstance(ticks, bool) else None
-    return ParsedPoll(tuple(out.samples), tuple(out.counters), tuple(out.problems), uptime)
+    return ParsedRows(out.samples, out.counters, out.problems, uptime)
 
 
 def health_samples(

@@ -12,6 +12,7 @@ file, the field and the fix.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -236,14 +237,21 @@ class Profile(_Model):
 
     def fallback_roots(self, fetched: Iterable[str]) -> list[str]:
         """Fallback columns to walk because their primary column came back empty."""
-        seen = list(fetched)
+        wanted = [
+            t for t in self.tables
+            if t.instance_label_fallback or any(m.fallback for m in t.metrics)
+        ]  # fmt: skip
+        if not wanted:
+            return []
+        seen = sorted(fetched)
 
-        def empty(column: str) -> bool:
+        def empty(column: str) -> bool:  # OIDs under a column are contiguous when sorted
             prefix = column + "."
-            return not any(oid.startswith(prefix) for oid in seen)
+            at = bisect_left(seen, prefix)
+            return at == len(seen) or not seen[at].startswith(prefix)
 
         out: list[str] = []
-        for table in self.tables:
+        for table in wanted:
             label = table.instance_label
             if label and table.instance_label_fallback and empty(label):
                 out.append(table.instance_label_fallback)

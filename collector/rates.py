@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from collector.parse import CounterReading
+from collector.parse import CounterReading, CounterRow
 from core.types import Sample
 
 UPTIME_SPAN = 1 << 32  # sysUpTime is TimeTicks (1/100 s), 32 bits
@@ -81,7 +81,8 @@ class RateTracker:
     """Holds the previous reading of every counter series; no I/O."""
 
     def __init__(self, max_gap: float = DEFAULT_MAX_GAP) -> None:
-        self._prev: dict[tuple[str, str, str], CounterState] = {}
+        # series -> (raw, ts, uptime ticks): plain tuples, there is one per counter
+        self._prev: dict[tuple[str, str, str], tuple[int, datetime, int | None]] = {}
         self.max_gap = max_gap
         self.discarded: dict[str, int] = {}
 
@@ -94,9 +95,16 @@ class RateTracker:
         out: list[Sample] = []
         seen: dict[str, datetime] = {}
         for r in readings:
-            cur = CounterState(r.raw, r.ts, uptime_ticks)
-            result = compute_rate(self._prev.get(r.key), cur, r.width, r.limit, self.max_gap)
-            self._prev[r.key] = cur
+            key = (r.device, r.metric, r.instance)
+            prev = self._prev.get(key)
+            self._prev[key] = (r.raw, r.ts, uptime_ticks)
+            result = compute_rate(
+                CounterState(*prev) if prev is not None else None,
+                CounterState(r.raw, r.ts, uptime_ticks),
+                r.width,
+                r.limit,
+                self.max_gap,
+            )
             seen[r.device] = r.ts
             if result.reason == "over-limit":
                 self.discarded[r.device] = self.discarded.get(r.device, 0) + 1
@@ -106,6 +114,63 @@ class RateTracker:
             count = float(self.discarded.get(device, 0))
             out.append(Sample(device, DISCARDED_METRIC, "", count, ts))
         return out
+
+    def update_rows(
+        self,
+        device: str,
+        ts: datetime,
+        rows: list[CounterRow],
+        uptime_ticks: int | None = None,
+    ) -> list[Sample]:
+        """:meth:`update` for one device's poll, its counters as ``CounterRow`` tuples
+        (``collector.parse.parse_rows``): the same rates, without an object per counter.
+        The time checks of :func:`compute_rate` are made once per previous poll time."""
+        out: list[Sample] = []
+        prev_map, append = self._prev, out.append
+        usable: dict[tuple[datetime, int | None], float | None] = {}
+        over = 0
+        for name, instance, raw, width, unit, limit in rows:
+            key = (device, name, instance)
+            prev = prev_map.get(key)
+            prev_map[key] = (raw, ts, uptime_ticks)
+            if prev is None:
+                continue
+            praw, pts, pup = prev
+            when = (pts, pup)
+            if when in usable:
+                seconds = usable[when]
+            else:
+                seconds = usable[when] = self._seconds(pts, pup, ts, uptime_ticks)
+            if seconds is None:
+                continue
+            if raw >= praw:
+                rate = (raw - praw) / seconds
+            else:
+                span = 1 << width
+                wrapped = raw + span - praw
+                if not (praw >= span // 2 and wrapped < span // 2):
+                    continue  # a reset
+                rate = wrapped / seconds
+            if limit is not None and limit > 0 and rate > limit:
+                over += 1
+                continue
+            append(Sample(device, name, instance, rate, ts, unit))
+        if over:
+            self.discarded[device] = self.discarded.get(device, 0) + over
+        if rows:
+            count = float(self.discarded.get(device, 0))
+            append(Sample(device, DISCARDED_METRIC, "", count, ts))
+        return out
+
+    def _seconds(
+        self, prev_ts: datetime, prev_ticks: int | None, ts: datetime, ticks: int | None
+    ) -> float | None:
+        """Seconds between two polls, or None when no rate may span them (reboot, time
+        standing still or going back, a gap over ``max_gap``): as in :func:`compute_rate`."""
+        seconds = (ts - prev_ts).total_seconds()
+        if rebooted(prev_ticks, ticks, seconds) or seconds <= 0 or seconds > self.max_gap:
+            return None
+        return seconds
 
     def forget(self, device: str) -> None:
         for key in [k for k in self._prev if k[0] == device]:

@@ -6,6 +6,9 @@ The caller owns the transaction::
     with factory() as s, s.begin():
         report = runner.tick(s, clock.now())
 
+Overrides set in the dashboard (rules.override_store) apply on every tick and event: a
+device's override beats its room's, which beats the rule file (rules.override_eval).
+
 Restart-safe: the state of every rule × device × instance that ever left OK is a RuleState
 row, so a new runner continues pending durations and never reopens an open alarm.
 """
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from core.config import NotifySettings
 from core.types import Severity
+from rules import override_store
 from rules.alarms import AlarmChange, ChangeKind, apply_transitions, touch_open_alarms
 from rules.engine import (
     STALE_AFTER_SECONDS,
@@ -30,7 +34,6 @@ from rules.engine import (
     RuleStateValue,
     State,
     StateKey,
-    evaluate,
 )
 from rules.escalation import ConfiguredContacts, OnDuty, escalate
 from rules.flags import apply_flags
@@ -39,6 +42,7 @@ from rules.lifecycle import lift_on_severity_change
 from rules.loader import load_rules
 from rules.maintenance import active_windows
 from rules.notify.planner import Planned, plan
+from rules.override_eval import evaluate_with_overrides, rules_for_device
 from rules.spec import RuleSpec
 from rules.traps import IncomingEvent, fallback_transition, resolve_device, store_event
 from store import timeseries
@@ -146,7 +150,10 @@ class RuleRunner:
         rows = load_states(session, self._by_name)
         devices = device_infos(session)
         states = {key: _value_of(row) for key, row in rows.items()}
-        result = evaluate(self._rules, latest, states, now, devices, self._stale_after)
+        overrides = override_store.load(session, set(self._by_name))
+        result = evaluate_with_overrides(
+            self._rules, overrides, latest, states, now, devices, self._stale_after
+        )
         self._persist(session, rows, result.changed, result.states, now)
         changes = apply_transitions(session, result.transitions, self._by_name, devices, now)
         touch_open_alarms(session, result.firing_values, now)
@@ -217,6 +224,7 @@ class RuleRunner:
         from rules.events import TrapEventValue, evaluate_event
 
         devices = device_infos(session)
+        overrides = override_store.load(session, set(self._by_name))
         rows = load_states(session, self._by_name)
         states: dict[StateKey, RuleStateValue] = {k: _value_of(r) for k, r in rows.items()}
         transitions = []
@@ -232,7 +240,8 @@ class RuleRunner:
                 device, ev.name, ev.trap_oid.lstrip("."),
                 {str(k): str(v) for k, v in ev.varbinds.items()}, ev.ts,
             )  # fmt: skip
-            result = evaluate_event(self._rules, value, states, now, devices)
+            rules = rules_for_device(self._rules, overrides, device, devices.get(device))
+            result = evaluate_event(rules, value, states, now, devices)
             if result.evaluated:
                 states.update(result.states)
                 self._persist(session, rows, result.changed, states, now)

@@ -290,6 +290,8 @@ class NotifyRoute(Base):
     rooms: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every room
     level: Mapped[int] = mapped_column(default=0)  # escalation level it serves (0 = on duty)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # local hours it serves, "HH-HH" (may wrap midnight: "20-08"); empty: all day
+    hours: Mapped[str40] = mapped_column(default="", server_default=text("''"))
 
 
 class Notification(Base):
@@ -348,6 +350,27 @@ class TrapEvent(Base):
     alarm_id: Mapped[int | None] = mapped_column(
         ForeignKey("alarms.id", ondelete="SET NULL"), nullable=True
     )
+
+
+class RuleOverride(Base):
+    """A change to one loaded rule for a room or a device, set in the dashboard (audited).
+
+    A None field keeps the rule file's value; a device override beats a room override.
+    """
+
+    __tablename__ = "rule_overrides"
+    __table_args__ = (UniqueConstraint("rule", "scope_kind", "scope_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str100]
+    scope_kind: Mapped[str40]  # room | device
+    scope_name: Mapped[str100]
+    enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    warning: Mapped[float | None] = mapped_column(Float, nullable=True)
+    critical: Mapped[float | None] = mapped_column(Float, nullable=True)
+    clear: Mapped[float | None] = mapped_column(Float, nullable=True)
+    for_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    set_by: Mapped[str100]
+    set_at: Mapped[utc]
 
 
 class AuditEntry(Base):

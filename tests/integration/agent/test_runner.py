@@ -32,6 +32,7 @@ async def test_agent_polls_pushes_and_serves_metrics(sim_room: SimRoom, tmp_path
     settings.agent.metrics_port = 0
     settings.agent.spool_dir = str(tmp_path / "spool")
     settings.agent.push_interval_seconds = 0.2
+    settings.agent.trap_port = 0  # not this test's subject; 1162 may be taken on this machine
     stop = asyncio.Event()
     targets = demo_targets(sim_room, interval=0.5)
     task = asyncio.create_task(run_agent(settings, stop, targets=targets))
@@ -65,6 +66,7 @@ def test_metrics_endpoint_while_running(sim_room: SimRoom, tmp_path: Path) -> No
     settings.agent.metrics_port = port
     settings.agent.spool_dir = str(tmp_path)
     settings.agent.push_interval_seconds = 0.2
+    settings.agent.trap_port = 0
     stop = threading.Event()
     thread = threading.Thread(
         target=lambda: asyncio.run(

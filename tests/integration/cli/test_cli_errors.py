@@ -51,6 +51,9 @@ def _command() -> list[str]:
 def _clean_env(env: Mapping[str, str] | None) -> dict[str, str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ROOMWATCH_")}
     full_env["PYTHONUNBUFFERED"] = "1"
+    # no trap receiver on the shared default port: these tests are about other things, and a
+    # machine may run a real agent (or another test) on 1162
+    full_env["ROOMWATCH_AGENT_TRAP_PORT"] = "0"
     full_env.update(env or {})
     return full_env
 
