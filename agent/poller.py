@@ -63,6 +63,7 @@ class Poller:
         self._sessions: dict[str, tuple[tuple[Any, ...], SnmpSession]] = {}
         self._rows: dict[tuple[str, str], int] = {}
         self._engine_ids = EngineIdRegistry()
+        self._plans: dict[tuple[str, bool], tuple[Profile, list[str], list[str]]] = {}
 
     async def poll(self, target: Target) -> PollResult:
         started = time.monotonic()
@@ -88,14 +89,12 @@ class Poller:
         v3 = target.credentials.version == "3"
         try:
             profile = await self._profile_for(target, session)
-            oids = profile.scalar_oids()
-            if v3:
-                oids = [*oids, SNMP_ENGINE_ID_OID]
+            oids, roots = self._plan(profile, v3)
             asked = time.monotonic()
             values = await session.get(oids) if oids else {}
             latency = (time.monotonic() - asked) / max(1, -(-len(oids) // 40)) if oids else None
             engine_id = values.pop(SNMP_ENGINE_ID_OID, None) if v3 else None
-            for root in profile.walk_roots():
+            for root in roots:
                 values.update(await self._walk(target.device, session, root))
             for root in profile.fallback_roots(values):  # no ifXTable: the 32-bit columns
                 values.update(await self._walk(target.device, session, root))
@@ -112,6 +111,14 @@ class Poller:
         return PollResult(
             target, samples, True, profile=profile.name, problems=tuple(problems), latency=latency
         )
+
+    def _plan(self, profile: Profile, v3: bool) -> tuple[list[str], list[str]]:
+        """The scalar OIDs to GET (and snmpEngineID for v3) and the columns to walk."""
+        plan = self._plans.get((profile.name, v3))
+        if plan is None or plan[0] is not profile:
+            oids = profile.scalar_oids() + ([SNMP_ENGINE_ID_OID] if v3 else [])
+            plan = self._plans[(profile.name, v3)] = (profile, oids, profile.walk_roots())
+        return plan[1], plan[2]
 
     async def _walk(self, device: str, session: SnmpSession, root: str) -> dict[str, Any]:
         last = self._rows.get((device, root))
@@ -194,8 +201,8 @@ class Poller:
         self._rates.forget(device)
         for key in [k for k in self._detected if k[0] == device]:
             del self._detected[key]
-        for key in [k for k in self._rows if k[0] == device]:
-            del self._rows[key]
+        for walked in [k for k in self._rows if k[0] == device]:
+            del self._rows[walked]
         self._engine_ids.forget(device)
         self._drop_session(device)
 

@@ -86,7 +86,8 @@ class FastBackend:
         self._sock: Any = self._session._sock
         self._fd = self._session._fd
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiter: asyncio.Future[tuple[bool, Any]] | None = None
+        self._recv: Any = None
         self._ready = version is not None
         self._walks: dict[str, Any] = {}
 
@@ -121,8 +122,10 @@ class FastBackend:
         raise AssertionError("unreachable")
 
     async def _exchange(self, send: Any, recv: Any) -> Any:
-        """Send, then wait for the socket to be readable and decode: one future and one
-        timer per request (gufo's own path adds a task per wait_for and two epoll_ctl)."""
+        """Send, then decode in the socket's reader callback: one future and one timer per
+        request (gufo's own path adds a task per wait_for and two epoll_ctl). Decoding in
+        the callback, not in the woken coroutine, keeps a readiness already reported for
+        the previous answer from waking the next request for nothing."""
         try:
             send()
         except BlockingIOError:  # the send buffer is full: let gufo wait for writability
@@ -130,20 +133,17 @@ class FastBackend:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # first request, or the session moved to another loop
             self._register(loop)
-        deadline = loop.time() + self.timeout
-        while True:
-            fut: asyncio.Future[None] = loop.create_future()
-            self._waiter = fut
-            timer = loop.call_at(deadline, _expire, fut)
-            try:
-                await fut
-            finally:
-                timer.cancel()
-                self._waiter = None
-            try:
-                return recv()
-            except BlockingIOError:  # woken for a datagram that was not ours: wait on
-                continue
+        fut: asyncio.Future[tuple[bool, Any]] = loop.create_future()
+        self._waiter, self._recv = fut, recv
+        timer = loop.call_at(loop.time() + self.timeout, _expire, fut)
+        try:
+            ok, got = await fut
+        finally:
+            timer.cancel()
+            self._waiter = self._recv = None
+        if not ok:
+            raise got
+        return got
 
     def _register(self, loop: asyncio.AbstractEventLoop) -> None:
         self._unregister()
@@ -157,11 +157,22 @@ class FastBackend:
 
     def _on_readable(self) -> None:
         waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-        elif waiter is None:  # a late answer nobody waits for: drop it
+        if waiter is None:  # a late answer nobody waits for: drop it
             with contextlib.suppress(OSError):
                 os.read(self._fd, 65535)
+            return
+        if waiter.done():  # answered already; the coroutine has not run yet
+            return
+        try:
+            got = self._recv()
+        except BlockingIOError:  # nothing of ours (a readiness already consumed): wait on
+            return
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # handed to the request, classified there
+            waiter.set_result((False, exc))
+            return
+        waiter.set_result((True, got))
 
     async def _refresh(self) -> None:
         for attempt in range(self.retries + 1):
@@ -262,6 +273,6 @@ def _classify(exc: Exception, where: str) -> SnmpError:
     return SnmpError(where, f"{name}: {exc}")
 
 
-def _expire(fut: asyncio.Future[None]) -> None:
+def _expire(fut: asyncio.Future[tuple[bool, Any]]) -> None:
     if not fut.done():
         fut.set_exception(TimeoutError())

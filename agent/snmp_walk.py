@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 
 from agent.snmp_errors import SnmpBadResponse, SnmpError, SnmpLoop, SnmpTableTooBig
 
@@ -23,12 +25,15 @@ class Missing(enum.Enum):
 Raw = Value | Missing
 VarBind = tuple[str, Raw]
 DEFAULT_MAX_ROWS = 100_000
+_PLAIN = frozenset({int, str, bytes, float})
+_NOT_PLAIN = object()
+_second = itemgetter(1)
 
 
 def oid_key(oid: str) -> tuple[int, ...]:
     """An OID as a tuple for ordering; a malformed OID is a bad response, not a crash."""
     try:
-        key = tuple(int(part) for part in oid.strip(".").split("."))
+        key = tuple(map(int, oid.strip(".").split(".")))
     except ValueError:
         raise SnmpBadResponse("response", f"malformed OID {oid[:60]!r}") from None
     if not key or any(part < 0 for part in key):
@@ -79,6 +84,9 @@ class WalkState:
             return None
         if not batch:
             return self._finish()
+        took = self._feed_plain(batch)
+        if took is not _NOT_PLAIN:
+            return took  # type: ignore[return-value]
         prefix, rows = self._prefix, self.rows
         last_oid = ""
         for oid, value in batch:
@@ -107,6 +115,38 @@ class WalkState:
             return self._advance(last_oid)
         if last_oid:  # the subtree ended inside this batch: check what came before the end
             self._advance(last_oid)
+        return self._finish(self.error)
+
+    def _feed_plain(self, batch: list[VarBind]) -> str | object | None:
+        """The usual batch in bulk operations: increasing new OIDs of the subtree with
+        plain values, perhaps followed by the end (the next column, endOfMibView). Anything
+        else returns ``_NOT_PLAIN`` untouched, for the varbind-by-varbind loop."""
+        prefix, rows, n = self._prefix, self.rows, len(batch)
+        k = n
+        while k:  # the end is at the tail: find where the subtree stops
+            oid, value = batch[k - 1]
+            if type(oid) is not str:
+                return _NOT_PLAIN
+            if oid.startswith(prefix) and value is not Missing.END_OF_MIB_VIEW:
+                break
+            k -= 1
+        if k == 0:
+            return _NOT_PLAIN
+        head = batch if k == n else batch[:k]
+        oids = [vb[0] for vb in head]
+        if (
+            not _PLAIN.issuperset(map(type, map(_second, head)))
+            or not {str}.issuperset(map(type, oids))
+            or not all(map(str.startswith, oids, repeat(prefix)))
+            or len(rows) + k > self.max_rows
+            or not rows.keys().isdisjoint(oids)
+            or len(set(oids)) != k
+        ):
+            return _NOT_PLAIN
+        rows.update(head)  # type: ignore[arg-type]
+        if k == n:
+            return self._advance(oids[-1])
+        self._advance(oids[-1])
         return self._finish(self.error)
 
     def _advance(self, last_oid: str) -> str | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from collector.parse import CounterReading, CounterRow
+from collector.parse import CounterReading, CounterRow, new_sample
 from core.types import Sample
 
 UPTIME_SPAN = 1 << 32  # sysUpTime is TimeTicks (1/100 s), 32 bits
@@ -127,7 +127,9 @@ class RateTracker:
         The time checks of :func:`compute_rate` are made once per previous poll time."""
         out: list[Sample] = []
         prev_map, append = self._prev, out.append
-        usable: dict[tuple[datetime, int | None], float | None] = {}
+        last_ts: datetime | None = None  # the previous poll time last looked at ...
+        last_ticks: int | None = None
+        seconds: float | None = None  # ... and the seconds a rate spans from it (or None)
         over = 0
         for name, instance, raw, width, unit, limit in rows:
             key = (device, name, instance)
@@ -136,11 +138,9 @@ class RateTracker:
             if prev is None:
                 continue
             praw, pts, pup = prev
-            when = (pts, pup)
-            if when in usable:
-                seconds = usable[when]
-            else:
-                seconds = usable[when] = self._seconds(pts, pup, ts, uptime_ticks)
+            if pts is not last_ts or pup != last_ticks:
+                last_ts, last_ticks = pts, pup
+                seconds = self._seconds(pts, pup, ts, uptime_ticks)
             if seconds is None:
                 continue
             if raw >= praw:
@@ -154,7 +154,7 @@ class RateTracker:
             if limit is not None and limit > 0 and rate > limit:
                 over += 1
                 continue
-            append(Sample(device, name, instance, rate, ts, unit))
+            append(new_sample(device, name, instance, rate, ts, unit))
         if over:
             self.discarded[device] = self.discarded.get(device, 0) + over
         if rows:

@@ -83,7 +83,7 @@ def escalate(
             )
         )
         f = facts(session, alarm, now, level=level)
-        channels = routed_channels(session, Kind.ESCALATION, alarm.severity, f.room, level)
+        channels = routed_channels(session, Kind.ESCALATION, alarm.severity, f.room, level, now)
         if not channels and who:  # contacts but no route at this level: mail them
             channels = list(
                 session.scalars(

@@ -20,6 +20,7 @@ from core.config import NotifySettings
 from core.types import Severity
 from rules.alarms import AlarmChange, ChangeKind
 from rules.lifecycle import active_suppression, device_context
+from rules.notify.hours import in_hours
 from rules.notify.templates import AlarmFacts, Kind, render, render_storm
 from store.models import Alarm, Delivery, Notification, NotifyChannel, NotifyRoute
 
@@ -69,9 +70,11 @@ def _exists(session: Session, key: str) -> bool:
 
 
 def routed_channels(
-    session: Session, kind: Kind, severity: int, room: str, level: int
+    session: Session, kind: Kind, severity: int, room: str, level: int, now: datetime
 ) -> list[int]:
-    """Enabled channels with an enabled route taking this kind, severity, room and level."""
+    """Enabled channels with an enabled route taking this kind, severity, room and level,
+    whose hours (local time of the server, where the duty room is) include ``now``."""
+    local = now.astimezone().time()
     q = (
         select(NotifyRoute, NotifyChannel.id)
         .join(NotifyChannel, NotifyChannel.id == NotifyRoute.channel_id)
@@ -85,6 +88,8 @@ def routed_channels(
         if route.kinds and kind.value not in route.kinds:
             continue
         if route.rooms and room not in route.rooms:
+            continue
+        if route.hours and not in_hours(route.hours, local):
             continue
         if channel_id not in out:
             out.append(channel_id)
@@ -129,7 +134,7 @@ def add_notification(
         else list(
             channels
             if channels is not None
-            else routed_channels(session, kind, severity, room, level)
+            else routed_channels(session, kind, severity, room, level, now)
         )
     )
     for channel_id in targets:

@@ -18,6 +18,7 @@ class Kind(enum.StrEnum):
     STORM = "storm"
     CHANNEL = "channel"  # a notification channel keeps failing
     GROUPED = "grouped"  # a fire folded into a storm message (recorded, not sent on its own)
+    TEST = "test"  # sent by hand from the channels screen
 
 
 SEVERITY_ZH = {Severity.INFO: "提示", Severity.WARNING: "警告", Severity.CRITICAL: "严重"}

@@ -3,15 +3,18 @@ reference path (``parse`` + ``RateTracker.update``) gives, for good and bad valu
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collector.parse import CounterReading, Raw, _Builder, parse_rows
+from collector.parse import CounterReading, Raw, _Builder, new_sample, parse_rows
 from collector.profiles import load_profiles
 from collector.rates import RateTracker
+from core.types import Sample
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 PROFILES = load_profiles()
@@ -99,7 +102,9 @@ POLL = st.tuples(
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(POLL, min_size=1, max_size=8))
-def test_update_rows_matches_update(polls: list[tuple[int, int | None, list[int], float | None]]) -> None:
+def test_update_rows_matches_update(
+    polls: list[tuple[int, int | None, list[int], float | None]],
+) -> None:
     ref, fast = RateTracker(max_gap=300), RateTracker(max_gap=300)
     ts = T0
     for step, uptime, raws, limit in polls:
@@ -112,3 +117,44 @@ def test_update_rows_matches_update(polls: list[tuple[int, int | None, list[int]
 
 def test_update_rows_without_counters_emits_nothing() -> None:
     assert RateTracker().update_rows("d", T0, [], 5) == []
+
+
+PLAIN_COLUMNS = {
+    "if_oper_status": "1.3.6.1.2.1.2.2.1.8",
+    "if_speed_mbps": HIGH_SPEED,
+    "if_alias": "1.3.6.1.2.1.31.1.1.1.18",
+}
+
+
+@pytest.mark.parametrize("metric", sorted(PLAIN_COLUMNS))
+@pytest.mark.parametrize(
+    "value",
+    [1, 7, 0, -2, 2**63 + 1, True, b"2", b"up", "3", 2.5, None, b"\xb2\xe2\xca\xd4"],
+    ids=["one", "unlisted", "zero", "negative", "huge", "bool", "text-digit", "text",
+         "str", "float", "none", "gb18030"],
+)  # fmt: skip
+def test_plain_loop_matches_the_reference(metric: str, value: Raw) -> None:
+    profile = PROFILES["if-mib"]
+    column = PLAIN_COLUMNS[metric]
+    values = {**switch(1), f"{column}.2": value}
+    fast = parse_rows(profile, "sw", values, T0)
+    ref = _Builder("sw", T0)
+    spec = {m.name: m for t in profile.tables for m in t.metrics}[metric]
+    ref.add(spec, "Gi1/0/2", value, f"{column}.2", {})
+    assert [s for s in fast.samples if s.metric == metric and s.instance == "Gi1/0/2"] == (
+        ref.samples
+    )
+    assert [p for p in fast.problems if p.startswith(f"{metric}[Gi1/0/2]")] == ref.problems
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("d", "m", "i", 1.5, T0), ("d", "m", "", None, T0, "B/s"), ("d", "m", "i", 0.0, T0, "", "t")],
+    ids=["defaults", "unit", "text"],
+)
+def test_new_sample_is_a_sample(args: tuple[Any, ...]) -> None:
+    made, ref = new_sample(*args), Sample(*args)
+    assert type(made) is Sample
+    assert made == ref and hash(made) == hash(ref) and repr(made) == repr(ref)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.value = 2.0  # type: ignore[misc]
