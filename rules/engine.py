@@ -9,11 +9,11 @@ Each rule × device × instance is a small state machine (rules.machine): ok →
   leaf false). While FIRING a change of level is a severity transition at once (``for``
   only delays entering FIRING). With ``clear:`` a value between the fire and the clear
   level holds FIRING silently (hysteresis).
-* No data: a series without a fresh sample (older than ``stale_after``) is not evaluated
-  and keeps its state (pending durations keep running from their ``since``): a polling
-  gap neither resolves nor reopens an alarm. Missing data is alarmed by ``absent_for``
-  rules: a series whose last sample is older than absent_for fires at once (its timestamp
-  proves the duration); with ``absent_unseen``, a ledger device in scope with no series
+* No data: a series without a fresh sample (older than ``stale_after``) is not evaluated;
+  a PENDING one becomes UNKNOWN (no alarm; back to OK/PENDING when data returns), a
+  FIRING/CLEARING one keeps its state: a polling gap neither resolves nor reopens an
+  alarm. Missing data is alarmed by ``absent_for`` rules: a series whose last sample is
+  older than absent_for fires at once (its timestamp proves the duration); with ``absent_unseen``, a ledger device in scope with no series
   of the metric at all is PENDING first and fires after absent_for.
 * Rate of change (``rate: {over, per}``) needs the recent samples of the series: the
   caller passes them as ``history`` (the store keeps raw samples; ``history_windows``
@@ -166,6 +166,7 @@ def _threshold(rule: RuleSpec, tick: _Tick) -> None:
     pattern = rule.instance_pattern
     for sample in tick.by_metric.get(rule.metric, ()):
         if sample.ts < cutoff:
+            _went_stale(tick, (name, sample.device, sample.instance))
             continue
         device = sample.device
         if scoped and not _scope_ok(rule, tick, cache, device):
@@ -189,6 +190,18 @@ def _threshold(rule: RuleSpec, tick: _Tick) -> None:
         cleared = not (level is None and condition and rule.holds_in_band(value))
         new, tr = step(key, prev, value, sample.unit, level, cleared, tick.now,
                        rule.for_seconds, rule.keep_firing_for)  # fmt: skip
+        tick.record(key, new, tr)
+
+
+def _went_stale(tick: _Tick, key: StateKey) -> None:
+    """A PENDING series whose data stopped becomes UNKNOWN (no alarm, shown as no data).
+
+    FIRING and CLEARING keep their state: an open alarm is neither closed nor reopened by a
+    polling gap (``absent_for`` rules alarm missing data themselves)."""
+    prev = tick.states.get(key)
+    if prev is not None and prev.state is State.PENDING:
+        new, tr = transition(key, prev, State.UNKNOWN, prev.severity, tick.now, prev.value,
+                             Reason.NO_DATA, tick.now)  # fmt: skip
         tick.record(key, new, tr)
 
 

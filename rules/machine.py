@@ -66,8 +66,13 @@ def step(
     """The next state of one series: ``level`` is the level matched (None: condition
     false); ``cleared`` whether a firing series may start clearing (past ``clear``)."""
     state = prev.state
+    if state is State.UNKNOWN:  # data is back: start again from OK
+        state, prev = State.OK, RuleStateValue(State.UNKNOWN, None, prev.since, prev.value)
     if state is State.OK:
         if level is None:
+            if prev.state is State.UNKNOWN:
+                return transition(key, prev, State.OK, None, now, value, Reason.CANCELLED, now,
+                                  None, unit)  # fmt: skip
             return (prev if prev.value == value else RuleStateValue(state, None, prev.since, value),
                     None)  # fmt: skip
         if for_seconds <= 0:

@@ -20,6 +20,7 @@ class State(enum.StrEnum):
     PENDING = "pending"  # condition true, waiting for `for`
     FIRING = "firing"
     CLEARING = "clearing"  # condition false, held firing for `keep_firing_for`
+    UNKNOWN = "unknown"  # pending, then the data stopped: neither ok nor firing (no alarm)
 
     @property
     def active(self) -> bool:
@@ -40,6 +41,7 @@ class Reason(enum.StrEnum):
     CANCELLED = "cancelled"  # pending → ok before `for` elapsed
     DISABLED = "disabled"  # the rule was disabled
     EXPIRED = "expired"  # an event rule's clear_after elapsed without a clear event
+    NO_DATA = "no_data"  # pending → unknown: the series went stale
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.types import Sample
 from dashboard.alarms import service as alarms
 from dashboard.extensions import db_session, roomwatch
 from dashboard.overview.readings import device_status
 from dashboard.security import login_required
-from core.types import Sample
 from store import timeseries
 from store.models import Device, Rack, RawSample, Series
 
