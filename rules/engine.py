@@ -13,8 +13,9 @@ Each rule × device × instance is a small state machine (rules.machine): ok →
   a PENDING one becomes UNKNOWN (no alarm; back to OK/PENDING when data returns), a
   FIRING/CLEARING one keeps its state: a polling gap neither resolves nor reopens an
   alarm. Missing data is alarmed by ``absent_for`` rules: a series whose last sample is
-  older than absent_for fires at once (its timestamp proves the duration); with ``absent_unseen``, a ledger device in scope with no series
-  of the metric at all is PENDING first and fires after absent_for.
+  older than absent_for fires at once (its timestamp proves the duration); with
+  ``absent_unseen``, a ledger device in scope with no series of the metric at all is
+  PENDING first and fires after absent_for.
 * Rate of change (``rate: {over, per}``) needs the recent samples of the series: the
   caller passes them as ``history`` (the store keeps raw samples; ``history_windows``
   says how far back per metric), which keeps the engine pure and restart-safe. With
