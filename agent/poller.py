@@ -125,7 +125,17 @@ class Poller:
         reps = self.max_repetitions
         if last is not None:
             reps = max(reps, min(last + 1, ADAPTIVE_MAX_REPETITIONS))
-        rows = await session.walk(root, min(reps, session.max_repetitions))
+        reps = min(reps, session.max_repetitions)
+        bulk = session.bulk
+        rows = await session.walk(root, reps)
+        if bulk and not session.bulk and reps > self.max_repetitions:
+            # GETBULK went unanswered at more than the configured size, GETNEXT answered:
+            # the larger answer was likely dropped (MTU, firewall). Blame the size first:
+            # back to bulk at the configured size; bulk goes off only if that fails too.
+            session.bulk = True
+            session.max_repetitions = self.max_repetitions
+            log.info("%s: GETBULK of %d unanswered: max-repetitions back to %d",
+                     device, reps, self.max_repetitions)  # fmt: skip
         self._rows[(device, root)] = len(rows)
         return rows
 

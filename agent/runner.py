@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 import logging
 import threading
@@ -68,6 +69,10 @@ async def run_agent(
     from_server = initial is None
     state = AgentState()
     quiet_late_datagrams(asyncio.get_running_loop())
+    # a long-running poller allocates many short-lived objects: move what exists now (code,
+    # profiles, settings) out of the collector's way and collect young objects less often
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
     poller = Poller(profiles)
     uplink = Uplink(cfg.server_url, cfg.token, cfg.name, cfg.spool_dir)
     state.spool_batches = uplink.pending_batches

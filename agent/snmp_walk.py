@@ -36,7 +36,7 @@ def oid_key(oid: str) -> tuple[int, ...]:
         key = tuple(map(int, oid.strip(".").split(".")))
     except ValueError:
         raise SnmpBadResponse("response", f"malformed OID {oid[:60]!r}") from None
-    if not key or any(part < 0 for part in key):
+    if not key or min(key) < 0:
         raise SnmpBadResponse("response", f"malformed OID {oid[:60]!r}")
     return key
 

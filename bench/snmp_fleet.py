@@ -156,11 +156,18 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def roomwatch_pipeline(devices: list[Device]) -> Figure:
-    """The agent's own path: Poller.poll per device (GET/GETBULK, parse, rates)."""
+def roomwatch_pipeline(devices: list[Device], adaptive: bool = True) -> Figure:
+    """The agent's own path: Poller.poll per device (GET/GETBULK, parse, rates). The poller
+    keeps one session per device and asks each column for the rows it had last time
+    (max-repetitions from MAX_REPS up to ``agent.poller.ADAPTIVE_MAX_REPETITIONS``);
+    ``adaptive=False`` pins it at MAX_REPS, as the peers are configured."""
+    from agent import poller as poller_mod
     from agent.poller import Poller
     from collector.profiles import load_profiles
 
+    ceiling = poller_mod.ADAPTIVE_MAX_REPETITIONS
+    if not adaptive:
+        poller_mod.ADAPTIVE_MAX_REPETITIONS = MAX_REPS
     poller = Poller(load_profiles(), max_repetitions=MAX_REPS)
     targets = [
         Target(d.community, "snmp", "127.0.0.1", d.port,
@@ -195,7 +202,9 @@ def roomwatch_pipeline(devices: list[Device]) -> Figure:
     finally:
         counted.undo()
         poller.close()
-    return median_figure("roomwatch pipeline (if-mib/ups-mib profiles)", rounds)
+        poller_mod.ADAPTIVE_MAX_REPETITIONS = ceiling
+    how = f"adaptive max-repetitions {MAX_REPS}..{ceiling}" if adaptive else f"fixed {MAX_REPS}"
+    return median_figure(f"roomwatch pipeline (if-mib/ups-mib profiles, {how})", rounds)
 
 
 class _count_varbinds:
@@ -378,6 +387,7 @@ def run() -> list[str]:
         figures: dict[str, Figure | None] = {}
         steps: list[tuple[str, Callable[[], Figure | None]]] = [
             ("pipeline", lambda: roomwatch_pipeline(devs)),
+            ("pipeline-fixed", lambda: roomwatch_pipeline(devs, adaptive=False)),
             ("walk", lambda: roomwatch_walk(devs)),
             ("netsnmp", lambda: netsnmp(devs)),
             ("exporter", lambda: exporter(devs, tmp)),
@@ -394,8 +404,11 @@ def run() -> list[str]:
         if peer is None:
             lines.append(f"  {label}: not installed")
             continue
-        lines.append(f"  CPU per varbind, {label} / roomwatch: pipeline {_ratio(ours, peer)}, "
-                     f"adapter walk {_ratio(walk, peer)} (higher = roomwatch cheaper)")  # fmt: skip
+        fixed = figures["pipeline-fixed"]
+        pinned = f" ({_ratio(fixed, peer)} at fixed max-repetitions)" if fixed else ""
+        lines.append(f"  CPU per varbind, {label} / roomwatch: pipeline {_ratio(ours, peer)}"
+                     f"{pinned}, adapter walk {_ratio(walk, peer)} "
+                     f"(higher = roomwatch cheaper)")  # fmt: skip
     per_switch = 48 * 9 + 5  # the if-mib profile: 9 columns x 48 ports + 5 scalars
     us = ours.cpu_per_k * 1000  # µs of CPU per varbind
     capacity = 60 / (per_switch * us / 1e6) if us else 0

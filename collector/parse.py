@@ -10,7 +10,6 @@ reason in ``text``, and a note in ``problems``.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
@@ -231,17 +230,18 @@ class _Columns:
     def __init__(self, values: Mapping[str, Raw]) -> None:
         self.values = values
         self.keys = sorted(values)
+        self._memo: dict[str, dict[str, Raw]] = {}
 
     def rows(self, column: str) -> dict[str, Raw]:
-        """Index suffix -> value for every OID under ``column``."""
-        prefix = column + "."
-        start = bisect_left(self.keys, prefix)
-        out: dict[str, Raw] = {}
-        for oid in itertools.islice(self.keys, start, None):
-            if not oid.startswith(prefix):
-                break
-            out[oid[len(prefix) :]] = self.values[oid]
-        return out
+        """Index suffix -> value for every OID under ``column`` (computed once a column:
+        do not change the dict returned)."""
+        got = self._memo.get(column)
+        if got is None:
+            keys, values, cut = self.keys, self.values, len(column) + 1
+            start = bisect_left(keys, column + ".")
+            end = bisect_left(keys, column + "/", start)  # "/" sorts right after "."
+            got = self._memo[column] = {oid[cut:]: values[oid] for oid in keys[start:end]}
+        return got
 
 
 def _parse_table(table: TableSpec, columns: _Columns, out: _Builder) -> None:
