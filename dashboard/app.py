@@ -19,6 +19,7 @@ from dashboard.alarms import bp as alarms_bp
 from dashboard.api import bp as api_bp
 from dashboard.auth import bp as auth_bp
 from dashboard.devices import bp as devices_bp
+from dashboard.discovery import bp as discovery_bp
 from dashboard.extensions import make_extension
 from dashboard.notify import bp as notify_bp
 from dashboard.overview import bp as overview_bp
@@ -68,7 +69,7 @@ def create_app(
     formatting.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for bp in (auth_bp, overview_bp, devices_bp, alarms_bp, rules_bp, notify_bp):
+    for bp in (auth_bp, overview_bp, devices_bp, alarms_bp, rules_bp, notify_bp, discovery_bp):
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     return app
