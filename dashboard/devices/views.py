@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.types import Sample
 from dashboard.alarms import service as alarms
+from dashboard.devices.tables import layout
 from dashboard.extensions import db_session, roomwatch
 from dashboard.overview.readings import device_status
 from dashboard.security import login_required
@@ -94,7 +95,7 @@ def detail(name: str) -> ResponseReturnValue:
         latest = timeseries.latest(s, devices=[name])
         poll_error = _poll_error(s, name, latest)
         open_alarms = [a for a in alarms.open_alarms(s) if a.device == name]
-    samples = [latest[k] for k in sorted(latest)]
+    samples, tables = layout(latest[k] for k in sorted(latest))
     status = device_status(
         {(m, i): v for (_, m, i), v in latest.items()},
         device.interval_seconds,
@@ -107,6 +108,7 @@ def detail(name: str) -> ResponseReturnValue:
         device=device,
         room=room,
         samples=samples,
+        tables=tables,
         status=status,
         alarms=sorted(open_alarms, key=lambda a: -a.severity),
         now=now,
