@@ -3,11 +3,8 @@ are acknowledged with an audit entry, and survive a restart without duplicates."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Sample, Severity
 from rules.alarms import (
@@ -18,16 +15,12 @@ from rules.alarms import (
     alarm_counts_by_device,
     open_alarms,
 )
-from rules.service import RuleRunner, TickReport
+from rules.service import RuleRunner
 from store import timeseries
-from store.models import Alarm, AlarmEvent, AuditEntry, Device, RuleState
-
-T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
-Factory = sessionmaker[Session]
-
-
-def at(seconds: float) -> datetime:
-    return T0 + timedelta(seconds=seconds)
+from store.models import AuditEntry, Device, RuleState
+from tests.integration.rules.conftest import Factory, at, tick
+from tests.integration.rules.conftest import all_alarms as alarms
+from tests.integration.rules.conftest import kinds as events
 
 
 @pytest.fixture
@@ -44,22 +37,6 @@ def feed(factory: Factory, t: float, **values: float) -> None:
         timeseries.write_samples(
             s, [Sample("ups1", metric, "", value, at(t)) for metric, value in values.items()]
         )
-
-
-def tick(factory: Factory, runner: RuleRunner, t: float) -> TickReport:
-    with factory() as s, s.begin():
-        return runner.tick(s, at(t))
-
-
-def alarms(factory: Factory) -> list[Alarm]:
-    with factory() as s:
-        return list(s.scalars(select(Alarm).order_by(Alarm.id)))
-
-
-def events(factory: Factory, alarm_id: int) -> list[str]:
-    with factory() as s:
-        q = select(AlarmEvent.kind).where(AlarmEvent.alarm_id == alarm_id).order_by(AlarmEvent.id)
-        return list(s.scalars(q))
 
 
 @pytest.fixture
