@@ -15,14 +15,20 @@ from sqlalchemy.engine import make_url
 
 from core.config import Settings, load_settings
 from dashboard import errors, formatting, i18n, security
+from dashboard.access import bp as access_bp
 from dashboard.alarms import bp as alarms_bp
 from dashboard.api import bp as api_bp
 from dashboard.auth import bp as auth_bp
+from dashboard.changes import bp as changes_bp
 from dashboard.devices import bp as devices_bp
 from dashboard.discovery import bp as discovery_bp
 from dashboard.extensions import make_extension
+from dashboard.handover import bp as handover_bp
+from dashboard.inspection import bp as inspection_bp
+from dashboard.ledger import bp as ledger_bp
 from dashboard.notify import bp as notify_bp
 from dashboard.overview import bp as overview_bp
+from dashboard.roster import bp as roster_bp
 from dashboard.rules import bp as rules_bp
 from store.db import make_engine, require_current
 
@@ -69,7 +75,9 @@ def create_app(
     formatting.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for bp in (auth_bp, overview_bp, devices_bp, alarms_bp, rules_bp, notify_bp, discovery_bp):
+    areas = (auth_bp, overview_bp, devices_bp, alarms_bp, rules_bp, notify_bp, discovery_bp,
+             inspection_bp, handover_bp, roster_bp, access_bp, changes_bp, ledger_bp)  # fmt: skip
+    for bp in areas:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     return app

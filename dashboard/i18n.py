@@ -22,11 +22,18 @@ _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "en_us": "en", "e
 
 @cache
 def catalog(lang: str) -> dict[str, str]:
-    """The messages of one language, read once from its JSON file."""
-    data = json.loads((CATALOG_DIR / f"{lang}.json").read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{CATALOG_DIR / lang}.json: expected an object of message id -> text")
-    return {str(k): str(v) for k, v in data.items()}
+    """The messages of one language, read once: ``<lang>.json`` and one ``<area>.<lang>.json``
+    per duty area (inspection, roster, ledger...); an id defined twice is an error."""
+    merged: dict[str, str] = {}
+    for path in [CATALOG_DIR / f"{lang}.json", *sorted(CATALOG_DIR.glob(f"*.{lang}.json"))]:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected an object of message id -> text")
+        twice = sorted(set(data) & set(merged))
+        if twice:
+            raise ValueError(f"{path}: message ids already defined elsewhere: {twice[:5]}")
+        merged.update({str(k): str(v) for k, v in data.items()})
+    return merged
 
 
 def normalize(lang: str | None, default: str = LANGUAGES[0]) -> str:

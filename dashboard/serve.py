@@ -25,6 +25,7 @@ from store.db import session_factory
 log = logging.getLogger("roomwatch.serve")
 
 RAW_RETENTION = timedelta(days=7)
+DUTY_TICK = timedelta(seconds=30)  # duty schedulers: sheets, handovers, flags
 
 
 class WebServer:
@@ -83,6 +84,7 @@ class BackgroundServices:
         self.ticks = 0
         self._thread = threading.Thread(target=self._loop, name="background", daemon=True)
         self._last_prune = datetime.min.replace(tzinfo=UTC)
+        self._last_duty = datetime.min.replace(tzinfo=UTC)
 
     def attach(self, app: Flask) -> None:
         """Let the events API use this runner (one lock) and wake this notifier."""
@@ -106,6 +108,11 @@ class BackgroundServices:
             escalated = self.runner.escalate(s, now)
         if report.notifications or escalated:
             self.notifier.wake()
+        if now - self._last_duty >= DUTY_TICK:
+            from records.ticks import run_all
+
+            run_all(self.factory, now)
+            self._last_duty = now
         if now - self._last_prune > timedelta(hours=1):
             with self.factory() as s, s.begin():
                 pruned = timeseries.prune_raw(s, now - RAW_RETENTION)

@@ -387,3 +387,15 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     address: Mapped[str100] = mapped_column(default="")
     request_id: Mapped[str100] = mapped_column(default="")
+
+
+# the tables of the other areas, one module each, registered on the same metadata
+from store import (  # noqa: E402, F401
+    models_access,
+    models_changes,
+    models_handover,
+    models_inspection,
+    models_journal,
+    models_ledger,
+    models_roster,
+)

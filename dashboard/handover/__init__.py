@@ -1,0 +1,5 @@
+"""The handover pages."""
+
+from dashboard.handover.views import bp
+
+__all__ = ["bp"]

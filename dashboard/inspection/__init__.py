@@ -1,0 +1,5 @@
+"""The inspection pages."""
+
+from dashboard.inspection.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,16 @@
+"""The ledger pages (being built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from dashboard.security import login_required
+
+bp = Blueprint("ledger", __name__, template_folder="templates", url_prefix="/ledger")
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    return render_template("ledger/index.html")

@@ -1,0 +1,5 @@
+"""The roster pages."""
+
+from dashboard.roster.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,3 @@
+"""Tables of the handover area (filled by its work)."""
+
+from __future__ import annotations
