@@ -53,10 +53,15 @@ def verify(config_path: str | None) -> None:
 @click.option("--by", default="admin", show_default=True, help="Who purges (journaled).")
 def purge(config_path: str | None, before: datetime, by: str) -> None:
     """Remove what is older than the retention period (three years); journaled."""
-    from records.journal import purge_before
+    from records.journal import RETENTION, purge_before
     from records.retention import RECORD_TABLES
 
     engine = open_engine(_settings(config_path).database_url)
+    if before.replace(tzinfo=UTC) > datetime.now(UTC) - RETENTION:
+        raise click.ClickException(
+            f"records signed after {before.date()} are within the three-year retention period: "
+            "give an earlier --before date"
+        )
     with session_factory(engine)() as s, s.begin():
         n = purge_before(s, before.replace(tzinfo=UTC), by=by, now=datetime.now(UTC),
                          record_tables=RECORD_TABLES)  # fmt: skip
