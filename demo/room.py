@@ -17,6 +17,7 @@ from core.config import Settings
 from core.errors import PortInUseError
 from dashboard.app import create_app
 from dashboard.serve import BackgroundServices, WebServer
+from demo.records import seed_records
 from inventory.ledger import seed_room
 from store import accounts
 from store.cli import ensure_admin
@@ -94,6 +95,7 @@ class Demo:
         with factory() as s, s.begin():
             seed_room(s, load_demo_room(), self.sim.port, self.poll_interval)
             token = accounts.rotate_token(s, AGENT_TOKEN_NAME, actor="demo")
+        seed_records(factory, datetime.now(UTC))
         app = create_app(self.settings, engine=self.engine)
         self.web = WebServer(app, self.settings.server.host, self.web_port)
         self.web.start()
