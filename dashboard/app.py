@@ -30,6 +30,7 @@ from dashboard.notify import bp as notify_bp
 from dashboard.overview import bp as overview_bp
 from dashboard.roster import bp as roster_bp
 from dashboard.rules import bp as rules_bp
+from inventory import vault
 from store.db import make_engine, require_current
 
 SECRET_FILE = "secret_key"
@@ -67,6 +68,8 @@ def create_app(
         app.config["SECRET_KEY"] = settings.secret_key or _stored_secret(
             _secret_dir(settings.database_url, app.instance_path)
         )
+    # the ledger's SNMP secrets are encrypted with a key derived from the same secret
+    vault.install(app.config["SECRET_KEY"])
 
     make_extension(settings, engine).init_app(app)
     CSRFProtect().init_app(app)

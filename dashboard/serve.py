@@ -70,12 +70,17 @@ class BackgroundServices:
     def __init__(self, engine: Engine, settings: Settings, stop: threading.Event) -> None:
         from pathlib import Path
 
+        from records.roster.on_duty import RosterOnDuty
+        from rules.escalation import ConfiguredContacts
         from rules.loader import load_rules
         from rules.notify.worker import DeliveryWorker
         from rules.service import RuleRunner
 
         rules = load_rules([Path(p) for p in settings.rules.paths], builtin=settings.rules.builtin)
-        self.runner = RuleRunner(rules, notify=settings.notify)
+        # escalation reaches whoever the roster has on duty; the configured list as fallback
+        contacts = ConfiguredContacts(settings.notify.escalation_contacts)
+        on_duty = RosterOnDuty(session_factory(engine), contacts)
+        self.runner = RuleRunner(rules, notify=settings.notify, on_duty=on_duty)
         self.factory = session_factory(engine)
         # notifications are sent by their own threads: a hanging endpoint never holds the tick
         self.notifier = DeliveryWorker(self.factory, settings.notify)

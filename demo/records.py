@@ -18,9 +18,9 @@ SEEDS: tuple[str, ...] = (
     "inventory.demo",
     "records.roster.demo",
     "records.inspection.demo",
-    "records.handover.demo",
     "records.access.demo",
     "records.changes.demo",
+    "records.handover.demo",  # last: it carries over what the others made
 )
 
 

@@ -18,6 +18,7 @@ from core.errors import PortInUseError
 from dashboard.app import create_app
 from dashboard.serve import BackgroundServices, WebServer
 from demo.records import seed_records
+from inventory import vault
 from inventory.ledger import seed_room
 from store import accounts
 from store.cli import ensure_admin
@@ -92,6 +93,7 @@ class Demo:
         self.sim = SimRoom()
         self.sim.start()
         factory = session_factory(self.engine)
+        vault.install(vault.secret_from_settings(self.settings))  # credentials sealed at rest
         with factory() as s, s.begin():
             seed_room(s, load_demo_room(), self.sim.port, self.poll_interval)
             token = accounts.rotate_token(s, AGENT_TOKEN_NAME, actor="demo")

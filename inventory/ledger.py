@@ -10,30 +10,53 @@ from sqlalchemy.orm import Session
 
 from core.types import SnmpCredentials, Target
 from store.models import Device, Rack, Room
+from store.models_ledger import CredentialProfile
 
 
 def enabled_targets(session: Session) -> list[Target]:
-    """The agents' work list: every enabled device of the ledger."""
-    rows = session.scalars(select(Device).where(Device.enabled).order_by(Device.name))
-    return [device_target(d) for d in rows]
+    """The agents' work list: every enabled, polled device of the ledger (secrets decrypted
+    here, for the agent only: pages and exports mask them)."""
+    rows = session.scalars(
+        select(Device)
+        .where(Device.enabled, Device.kind != "asset", Device.status != "retired")
+        .order_by(Device.name)
+    )
+    return [device_target(d, session) for d in rows]
 
 
-def device_target(d: Device) -> Target:
+def credential_profile(d: Device, session: Session | None) -> CredentialProfile | None:
+    """The profile a device inherits from: its own group's, else its room's."""
+    if session is None:
+        return None
+    pid = d.credential_profile_id or (d.room.credential_profile_id if d.room else None)
+    return session.get(CredentialProfile, pid) if pid is not None else None
+
+
+def credentials(d: Device, session: Session | None = None) -> SnmpCredentials:
+    """A device's own credentials, or inherited when it says so (or has none of its own)."""
+    own = d.community or d.snmp_user
+    src: Device | CredentialProfile = d
+    if d.credential_source == "inherit" or not own:
+        src = credential_profile(d, session) or d
+    return SnmpCredentials(
+        version=src.snmp_version,
+        community=src.community,
+        user=src.snmp_user,
+        auth_protocol=src.snmp_auth_protocol,
+        auth_key=src.snmp_auth_key,
+        priv_protocol=src.snmp_priv_protocol,
+        priv_key=src.snmp_priv_key,
+    )
+
+
+def device_target(d: Device, session: Session | None = None) -> Target:
     return Target(
         device=d.name,
         kind=d.kind,
         address=d.address,
         port=d.port,
         profile=d.profile,
-        credentials=SnmpCredentials(
-            version=d.snmp_version,
-            community=d.community,
-            user=d.snmp_user,
-            auth_protocol=d.snmp_auth_protocol,
-            auth_key=d.snmp_auth_key,
-            priv_protocol=d.snmp_priv_protocol,
-            priv_key=d.snmp_priv_key,
-        ),
+        credentials=credentials(d, session),
         interval=d.interval_seconds,
         timeout=d.timeout_seconds,
         retries=d.retries,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.base import Base, UTCDateTime, str40, str100, str200, utc
+from store.models_ledger import Sealed
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -35,6 +37,8 @@ class User(Base):
     language: Mapped[str40] = mapped_column(default="zh_CN")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[utc]
+    email: Mapped[str200] = mapped_column(default="", server_default="")  # roster escalation
+    phone: Mapped[str40] = mapped_column(default="", server_default="")
 
 
 class ApiToken(Base):
@@ -53,6 +57,11 @@ class Room(Base):
     name: Mapped[str100] = mapped_column(unique=True)
     title_zh: Mapped[str200] = mapped_column(default="")
     title_en: Mapped[str200] = mapped_column(default="")
+    # ledger (R7): the site it belongs to; SNMP credentials its devices may inherit
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
+    credential_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credential_profiles.id"), nullable=True
+    )
     racks: Mapped[list[Rack]] = relationship(back_populates="room", order_by="Rack.name")
 
 
@@ -63,6 +72,7 @@ class Rack(Base):
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
     name: Mapped[str100]
     height_u: Mapped[int] = mapped_column(default=42)
+    row_name: Mapped[str100] = mapped_column(default="", server_default=text("''"))  # 列
     room: Mapped[Room] = relationship(back_populates="racks")
 
 
@@ -79,12 +89,13 @@ class Device(Base):
     address: Mapped[str200] = mapped_column(default="127.0.0.1")
     port: Mapped[int] = mapped_column(default=161)
     snmp_version: Mapped[str40] = mapped_column(default="2c")
-    community: Mapped[str100] = mapped_column(default="public")
+    # secrets sealed at rest (store.models_ledger.Sealed); plaintext rows still read
+    community: Mapped[str] = mapped_column(Sealed(), default="public")
     snmp_user: Mapped[str100] = mapped_column(default="")
     snmp_auth_protocol: Mapped[str40] = mapped_column(default="")
-    snmp_auth_key: Mapped[str200] = mapped_column(default="")
+    snmp_auth_key: Mapped[str] = mapped_column(Sealed(), default="")
     snmp_priv_protocol: Mapped[str40] = mapped_column(default="")
-    snmp_priv_key: Mapped[str200] = mapped_column(default="")
+    snmp_priv_key: Mapped[str] = mapped_column(Sealed(), default="")
     profile: Mapped[str100] = mapped_column(default="auto")
     interval_seconds: Mapped[float] = mapped_column(Float, default=30.0)
     timeout_seconds: Mapped[float] = mapped_column(Float, default=2.0)
@@ -96,6 +107,24 @@ class Device(Base):
     # parent chains (R3.4 inhibition): what powers it (UPS, PDU) and what connects it (switch)
     power_parent_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
     network_parent_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), nullable=True)
+    # ledger (R7): the asset itself. kind "asset" = not polled (tools, keys, spares...)
+    asset_tag: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
+    serial: Mapped[str200] = mapped_column(default="", server_default=text("''"))
+    owner: Mapped[str100] = mapped_column(default="", server_default=text("''"))
+    # in_use | spare | on_loan | under_repair | retired
+    status: Mapped[str40] = mapped_column(default="in_use", server_default=text("'in_use'"))
+    purchase_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    warranty_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    u_height: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    face: Mapped[str40] = mapped_column(default="front", server_default=text("'front'"))
+    # device: its own credentials; inherit: its profile, else its room's profile
+    credential_source: Mapped[str40] = mapped_column(
+        default="device", server_default=text("'device'")
+    )
+    credential_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credential_profiles.id"), nullable=True
+    )
+    notes: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     room: Mapped[Room | None] = relationship()
     rack: Mapped[Rack | None] = relationship()
 

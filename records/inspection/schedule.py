@@ -1,0 +1,104 @@
+"""The inspection scheduler, run by the server every 30 s (records.ticks).
+
+Idempotent: each round's sheet has a unique slot key, each on-site check one per alarm,
+and an overdue sheet is flagged once; calling twice at the same ``now`` does nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.types import Severity
+from records.inspection.rounds import current_round, parse_rounds, slot_key
+from records.inspection.sheets import open_sheet
+from store import audit
+from store.models import Alarm, Device, Room
+from store.models_inspection import InspectionSheet, InspectionTemplate
+
+log = logging.getLogger(__name__)
+
+
+def _exists(session: Session, slot: str) -> bool:
+    return (
+        session.scalar(select(InspectionSheet.id).where(InspectionSheet.slot == slot)) is not None
+    )
+
+
+def open_due_rounds(session: Session, now: datetime, tz: tzinfo | None = None) -> list[int]:
+    """Open the sheet of each room's current round when it is not open yet."""
+    opened = []
+    for tpl, room in session.execute(
+        select(InspectionTemplate, Room).join(Room, Room.id == InspectionTemplate.room_id)
+    ):
+        try:
+            rounds = parse_rounds(tpl.schedule)
+        except ValueError:
+            log.warning("inspection schedule of room %s is not valid: %r", room.name, tpl.schedule)
+            continue
+        start = current_round(rounds, now.astimezone(tz))
+        if start is None:
+            continue
+        slot = slot_key(room.name, start)
+        if not _exists(session, slot):
+            opened.append(open_sheet(session, room, now, kind="scheduled", slot=slot).id)
+    return opened
+
+
+def alarm_slot(alarm_id: int) -> str:
+    return f"alarm:{alarm_id}"
+
+
+def open_onsite_checks(session: Session, now: datetime) -> list[int]:
+    """A firing critical alarm asks for an on-site check of its device (R3.6): one sheet each."""
+    opened = []
+    rows = session.execute(
+        select(Alarm, Device, Room)
+        .join(Device, Device.name == Alarm.device)
+        .join(Room, Room.id == Device.room_id)
+        .join(InspectionTemplate, InspectionTemplate.room_id == Room.id)
+        .where(Alarm.status == "firing", Alarm.severity >= int(Severity.CRITICAL))
+        .order_by(Alarm.id)
+    )
+    for alarm, device, room in rows:
+        slot = alarm_slot(alarm.id)
+        if _exists(session, slot):
+            continue
+        reason = alarm.summary_zh or alarm.summary_en or alarm.rule
+        opened.append(
+            open_sheet(
+                session,
+                room,
+                now,
+                kind="onsite",
+                slot=slot,
+                reason=f"{device.name}: {reason}",
+                device=device.name,
+            ).id
+        )
+    return opened
+
+
+def flag_overdue(session: Session, now: datetime) -> list[int]:
+    """Mark sheets not signed in time, once each, with an audit entry for the supervisor."""
+    flagged = []
+    for sheet in session.scalars(
+        select(InspectionSheet).where(
+            InspectionSheet.signed_at.is_(None),
+            InspectionSheet.due_by < now,
+            InspectionSheet.overdue_flagged_at.is_(None),
+        )
+    ):
+        sheet.overdue_flagged_at = now
+        audit.record(session, "system", "inspection.overdue", "inspection", sheet.id, now=now)
+        flagged.append(sheet.id)
+    return flagged
+
+
+def tick(session: Session, now: datetime, tz: tzinfo | None = None) -> None:
+    open_due_rounds(session, now, tz)
+    open_onsite_checks(session, now)
+    flag_overdue(session, now)

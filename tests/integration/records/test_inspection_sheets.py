@@ -1,0 +1,262 @@
+"""Inspection services on SQLite and PostgreSQL: the scheduler opens sheets (idempotent),
+automatic items are judged from the latest readings, a sheet is filled, signed and then
+refused by the service and by the database; carry-over and history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.types import Role, Sample
+from records import journal
+from records.errors import RecordError, RecordFrozen, SignatureRefused
+from records.inspection import carryover, demo, history, schedule, sheets
+from records.inspection.sheets import Entry
+from store import timeseries
+from store.accounts import create_user
+from store.models import Alarm, Device, Room
+from store.models_inspection import InspectionItem, InspectionSheet, InspectionTemplate
+
+NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+def _s(device: str, metric: str, value: float | None, instance: str = "", unit: str = "",
+       text: str | None = None, age: timedelta = timedelta(seconds=20)) -> Sample:  # fmt: skip
+    return Sample(device, metric, instance, value, NOW - age, unit, text)
+
+
+@pytest.fixture
+def room(sessions: sessionmaker[Session]) -> int:
+    with sessions() as s, s.begin():
+        r = Room(name="A101", title_zh="一号机房", title_en="Room A101")
+        s.add(r)
+        s.flush()
+        for name, kind in (("ups-1", "ups"), ("env-1", "sensor"), ("sw-1", "switch"),
+                           ("srv-1", "server")):  # fmt: skip
+            s.add(Device(name=name, device_type=kind, room_id=r.id))
+        create_user(s, "duty", PASSWORD, Role.DUTY)
+        create_user(s, "viewer", PASSWORD, Role.READONLY)
+        timeseries.write_samples(s, [
+            _s("ups-1", "ups_output_load_percent", 42, "1", "%"),
+            _s("ups-1", "ups_battery_runtime_minutes", 38, unit="min"),
+            _s("ups-1", "ups_output_source", 3, text="normal"),
+            _s("ups-1", "ups_battery_status", 2, text="normal"),
+            _s("env-1", "env_temperature_celsius", 29.5, "Inlet A03", "°C"),
+            _s("env-1", "env_humidity_percent", 45, "RH", "%", age=timedelta(hours=2)),
+            _s("sw-1", "if_oper_status", 1, "uplink", text="up"),
+            _s("sw-1", "if_admin_status", 2, "ge-0/0/9", text="down"),
+            _s("sw-1", "if_oper_status", 2, "ge-0/0/9", text="down"),
+        ])  # fmt: skip
+        demo.seed(s, NOW)
+        return r.id
+
+
+def _tick(sessions: sessionmaker[Session], now: datetime = NOW) -> None:
+    with sessions() as s, s.begin():
+        schedule.tick(s, now, UTC)
+
+
+def _items(s: Session, sheet_id: int) -> dict[str, InspectionItem]:
+    sheet = s.get(InspectionSheet, sheet_id)
+    assert sheet is not None
+    return {f"{i.code}:{i.device}": i for i in sheet.items}
+
+
+def test_the_tick_opens_one_sheet_per_round_with_readings_judged(
+    sessions: sessionmaker[Session], room: int
+) -> None:
+    _tick(sessions, NOW.replace(hour=8))  # before 09:00: nothing due yet
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(InspectionSheet)) == 0
+    _tick(sessions)
+    _tick(sessions)  # idempotent
+    _tick(sessions, NOW + timedelta(hours=3))  # same round, later
+    with sessions() as s:
+        sheet = s.scalars(select(InspectionSheet)).one()
+        assert sheet.slot == "A101@2026-11-21T09:00" and sheet.kind == "scheduled"
+        assert sheet.due_by == NOW + timedelta(hours=4)
+        items = _items(s, sheet.id)
+        got = {k: (i.auto_result, i.reading) for k, i in items.items() if i.kind == "auto"}
+    assert got == {
+        "ups_load:ups-1": ("pass", "42%"),
+        "ups_runtime:ups-1": ("pass", "38 min"),
+        "ups_source:ups-1": ("pass", "normal"),
+        "ups_battery:ups-1": ("pass", "normal"),
+        "temperature:env-1": ("fail", "29.5°C"),  # GB 50174: inlet 18–27 °C
+        "humidity:env-1": ("nodata", "—"),  # two hours old: stale is not a pass
+        "links:sw-1": ("pass", "up"),  # the admin-down port does not count
+    }
+    assert {k for k, i in items.items() if i.kind == "manual"} >= {"doors:", "fire_panel:"}
+
+
+def test_a_second_round_and_a_new_day_open_new_sheets(
+    sessions: sessionmaker[Session], room: int
+) -> None:
+    with sessions() as s, s.begin():
+        s.scalars(select(InspectionTemplate)).one().schedule = "09:00,21:00"
+    for now in (NOW, NOW.replace(hour=21, minute=1), NOW + timedelta(days=1)):
+        _tick(sessions, now)
+        _tick(sessions, now)
+    with sessions() as s:
+        slots = list(s.scalars(select(InspectionSheet.slot).order_by(InspectionSheet.id)))
+    assert slots == ["A101@2026-11-21T09:00", "A101@2026-11-21T21:00", "A101@2026-11-22T09:00"]
+
+
+def test_a_critical_alarm_opens_one_onsite_check(
+    sessions: sessionmaker[Session], room: int
+) -> None:
+    with sessions() as s, s.begin():
+        for sev, dev in ((3, "ups-1"), (2, "env-1")):
+            s.add(Alarm(rule="r", device=dev, severity=sev, peak_severity=sev,
+                        summary_zh="UPS 电池供电", first_seen=NOW, last_seen=NOW))  # fmt: skip
+    _tick(sessions)
+    _tick(sessions)
+    with sessions() as s:
+        onsite = s.scalars(select(InspectionSheet).where(InspectionSheet.kind == "onsite")).one()
+        assert onsite.slot.startswith("alarm:") and "UPS 电池供电" in onsite.reason
+        codes = [(i.code, i.device) for i in onsite.items]
+    assert ("onsite", "ups-1") in codes and all(d == "ups-1" for _, d in codes)
+
+
+def _fill_all(s: Session, sheet_id: int, note: str = "温度偏高，已调低空调设定") -> None:
+    entries = []
+    for i in _items(s, sheet_id).values():
+        result = i.auto_result if i.auto_result in ("pass", "fail") else "pass"
+        entries.append(Entry(i.id, result, note if result == "fail" else "",
+                             "yes" if result == "fail" else ""))  # fmt: skip
+    sheets.fill(s, sheet_id, entries, "duty", NOW)
+
+
+def test_fill_sign_and_frozen_by_service_and_database(
+    engine: Engine, sessions: sessionmaker[Session], room: int
+) -> None:
+    _tick(sessions)
+    with sessions() as s:
+        sheet_id = s.scalars(select(InspectionSheet.id)).one()
+    with sessions() as s, s.begin(), pytest.raises(RecordError, match="incomplete"):
+        sheets.sign(s, sheet_id, username="duty", password=PASSWORD, address="10.0.0.5", now=NOW)
+    with sessions() as s, s.begin():
+        _fill_all(s, sheet_id)
+    with sessions() as s, s.begin(), pytest.raises(SignatureRefused, match="wrong_password"):
+        sheets.sign(s, sheet_id, username="duty", password="nope", address="10.0.0.5", now=NOW)
+    with sessions() as s, s.begin(), pytest.raises(SignatureRefused, match="role_cannot_sign"):
+        sheets.sign(s, sheet_id, username="viewer", password=PASSWORD, address="", now=NOW)
+    with sessions() as s, s.begin():
+        sheets.sign(s, sheet_id, username="duty", password=PASSWORD, address="10.0.0.5", now=NOW)
+    with sessions() as s:
+        sheet = s.get(InspectionSheet, sheet_id)
+        assert sheet is not None
+        assert (sheet.signed_by, sheet.signed_from, sheet.result) == ("duty", "10.0.0.5",
+                                                                        "abnormal")  # fmt: skip
+        entry = journal.signed_entry(s, "inspection", sheet_id)
+        assert entry is not None and entry.address == "10.0.0.5"
+        content = journal.content_of(entry)
+        assert content["room"] == "A101" and len(content["items"]) == len(sheet.items)
+        assert journal.verify(s).ok
+        item_id = sheet.items[0].id
+    with sessions() as s, s.begin(), pytest.raises(RecordError, match="already_signed"):
+        sheets.sign(s, sheet_id, username="duty", password=PASSWORD, address="", now=NOW)
+    with sessions() as s, s.begin(), pytest.raises(RecordFrozen):
+        sheets.fill(s, sheet_id, [Entry(item_id, "pass")], "duty", NOW)
+    with sessions() as s, s.begin(), pytest.raises(RecordFrozen):
+        sheets.refresh(s, sheet_id, NOW, "duty")
+    for sql in (
+        f"UPDATE inspection_sheets SET result = 'pass' WHERE id = {sheet_id}",
+        f"DELETE FROM inspection_sheets WHERE id = {sheet_id}",
+        f"UPDATE inspection_items SET note = 'forged' WHERE id = {item_id}",
+        f"DELETE FROM inspection_items WHERE id = {item_id}",
+        "INSERT INTO inspection_items (sheet_id, position, kind, code, title_zh, title_en, "
+        "device, metric, op, expect, reading, unit, auto_result, result, note, reported, "
+        f"checked_by) VALUES ({sheet_id}, 99, 'manual', 'x', 'x', '', '', '', '', '', '', '', "
+        "'', 'pass', '', '', '')",
+    ):
+        with pytest.raises(DBAPIError, match="signed"), engine.begin() as conn:
+            conn.execute(text(sql))
+    with sessions() as s:
+        assert _items(s, sheet_id)[next(iter(_items(s, sheet_id)))].note != "forged"
+
+
+def test_service_refusals_before_signing(sessions: sessionmaker[Session], room: int) -> None:
+    _tick(sessions)
+    with sessions() as s, s.begin():
+        sheet_id = s.scalars(select(InspectionSheet.id)).one()
+        items = _items(s, sheet_id)
+        temp, doors = items["temperature:env-1"], items["doors:"]
+        with pytest.raises(RecordError, match="bad_value"):
+            sheets.fill(s, sheet_id, [Entry(doors.id, "perhaps")], "duty", NOW)
+        with pytest.raises(RecordError, match="bad_item"):
+            sheets.fill(s, sheet_id, [Entry(10**6, "pass")], "duty", NOW)
+        sheets.fill(s, sheet_id, [Entry(temp.id, "pass", "看错了")], "duty", NOW)
+        assert temp.result == "fail"  # an automatic failure is not ticked away
+        assert temp.note == "看错了" and temp.checked_by == "duty"
+
+
+def test_overdue_is_flagged_once_and_listed(sessions: sessionmaker[Session], room: int) -> None:
+    _tick(sessions)
+    late = NOW + timedelta(hours=5)
+    with sessions() as s, s.begin():
+        assert schedule.flag_overdue(s, late) != []
+        assert schedule.flag_overdue(s, late) == []
+        assert len(history.overdue(s, late)) == 1
+        assert history.overdue(s, NOW) == []
+
+
+def test_carry_over_lists_open_sheets_and_abnormal_items(
+    sessions: sessionmaker[Session], room: int
+) -> None:
+    _tick(sessions)
+    with sessions() as s:
+        items = carryover.carry_over(s, NOW)
+    refs = {c.ref: c for c in items}
+    assert all(c.source == "inspection" for c in items)
+    sheet_ref = next(r for r in refs if r.startswith("inspection:"))
+    assert "未签字" in refs[sheet_ref].summary and refs[sheet_ref].url.startswith("/inspection/")
+    abnormal = [c for r, c in refs.items() if r.startswith("inspection-item:")]
+    assert len(abnormal) == 1 and "env-1" in abnormal[0].summary
+    with sessions() as s, s.begin():
+        sheet_id = s.scalars(select(InspectionSheet.id)).one()
+        _fill_all(s, sheet_id)
+        sheets.sign(s, sheet_id, username="duty", password=PASSWORD, address="", now=NOW)
+    with sessions() as s:
+        after = carryover.carry_over(s, NOW)
+    assert [c.ref for c in after] == [abnormal[0].ref]  # the finding stays for a day
+    with sessions() as s:
+        assert carryover.carry_over(s, NOW + timedelta(days=2)) == []
+
+
+def test_history_search(sessions: sessionmaker[Session], room: int) -> None:
+    _tick(sessions)
+    _tick(sessions, NOW + timedelta(days=1))
+    with sessions() as s:
+        every = history.search(s, history.Query(room_id=room), UTC)
+        assert len(every) == 2
+        day = history.search(s, history.Query(day_from=NOW.date(), day_to=NOW.date()), UTC)
+        assert [sh.slot for sh, _ in day] == ["A101@2026-11-21T09:00"]
+        assert history.search(s, history.Query(result="pass"), UTC) == []
+        # a day later every reading is stale: no data, so that sheet is pending, not abnormal
+        assert len(history.search(s, history.Query(result="abnormal", signed="no"), UTC)) == 1
+        assert len(history.search(s, history.Query(result="pending"), UTC)) == 1
+
+
+def test_a_retention_purge_removes_old_signed_sheets_children_first(
+    sessions: sessionmaker[Session], room: int
+) -> None:
+    """The pairs the lead adds to records.retention.RECORD_TABLES, in this order."""
+    old = NOW - timedelta(days=4 * 365)
+    _tick(sessions, old)
+    with sessions() as s, s.begin():
+        sheet_id = s.scalars(select(InspectionSheet.id)).one()
+        _fill_all(s, sheet_id)
+        sheets.sign(s, sheet_id, username="duty", password=PASSWORD, address="", now=old)
+    tables = (("inspection_items", "signed_at"), ("inspection_sheets", "signed_at"))
+    with sessions() as s, s.begin():
+        assert journal.purge_before(s, NOW - timedelta(days=3 * 365 + 5), by="admin", now=NOW,
+                                    record_tables=tables) == 1  # fmt: skip
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(InspectionSheet)) == 0
+        assert s.scalar(select(func.count()).select_from(InspectionItem)) == 0
