@@ -50,8 +50,10 @@ bench-rules: install ## Rule tick over 100,000 series; fault-to-alarm/notificati
 wheel-smoke: install ## Build the wheel, install it in a clean venv, run --version and demo --check
 	bash scripts/wheel-smoke.sh
 
-screenshot: install system-deps ## Take docs/img/overview.png from a running demo with headless Chromium
-	$(BIN)/python scripts/screenshot.py docs/img/overview.png
+screenshot: install system-deps ## Take the docs/img/ screenshots from a running demo with headless Chromium
+	$(BIN)/python scripts/screenshot.py docs/img/overview.png docs/img/alarms.png=/alarms/ \
+	  docs/img/handover.png=/handover/1 docs/img/roster.png=/roster/ \
+	  docs/img/inspection.png=/inspection/1 docs/img/ledger.png=/ledger/
 
 clean: ## Remove build output (keeps .venv and var/)
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

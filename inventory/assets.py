@@ -112,6 +112,9 @@ def _check_values(session: Session, d: Device) -> None:
         raise LedgerError("ledger.error.bad_face", field="face")
     if d.kind not in KINDS:
         raise LedgerError("ledger.error.bad_kind", field="kind")
+    if d.kind == "snmp" and not (d.address or "").strip():
+        # the agents would poll nothing (the import refuses such a row the same way)
+        raise LedgerError("ledger.error.required", field="address")
     taken = select(Device.id).where(Device.id != (d.id or 0))
     if session.scalar(taken.where(Device.name == d.name)) is not None:
         raise LedgerError("ledger.error.name_taken", field="name")

@@ -133,7 +133,8 @@ def seed_room(
             "profile": d.get("profile", "auto"),
             "room_id": room.id,
             "rack_id": rack.id if rack else None,
-            "position_u": d.get("position_u"),
+            # 0 = a zero-U device (a PDU on the rack's side): in the rack, in no U slot
+            "position_u": d.get("position_u") or None,
             "interval_seconds": float(d.get("interval", interval)),
             "timeout_seconds": float(d.get("timeout", 2.0)),
         }

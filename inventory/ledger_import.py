@@ -82,7 +82,10 @@ def plan(session: Session, data: bytes, filename: str = "") -> Plan:
             slots.setdefault(rack_id, []).append(slot)
             placed.append((row, rack, slot))
         if current is None:
-            result.outcomes.append(Outcome(row.row, row.name, "new", fields))
+            # the values a new asset gets, so a preview or dry run shows what was read
+            # (a wrongly decoded file shows up before anything is written)
+            shown = tuple((k, "", _text(v)) for k, v in fields.items() if _text(v))
+            result.outcomes.append(Outcome(row.row, row.name, "new", fields, shown))
             continue
         changes = tuple(
             (k, _text(getattr(current, k)), _text(v))
@@ -125,10 +128,12 @@ def _row_fields(
         owner = next((d for d in by_name.values() if value and getattr(d, key) == value), None)
         if owner is not None and owner.name != row.name:
             bad.append(RowError(row.row, key, "taken"))
-    if "kind" in v and v["kind"] != "asset" and not v.get("address"):
-        existing = by_name.get(row.name)
-        if existing is None or not existing.address:
-            bad.append(RowError(row.row, "address", "required_for_kind"))
+    # a polled device needs an address, whether the file or the ledger gives kind/address
+    existing = by_name.get(row.name)
+    kind = v.get("kind", existing.kind if existing else "asset")
+    address = v.get("address", existing.address if existing else "")
+    if kind != "asset" and not address:
+        bad.append(RowError(row.row, "address", "required_for_kind"))
     if bad:
         errors.extend(bad)
         return None

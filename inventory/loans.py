@@ -1,8 +1,9 @@
 """Borrow and return (借用/归还) of equipment, tools and keys (钥匙借用, seed 000 §6).
 
 Lending sets the asset's status to on_loan; the return records when and in what state
-(ok, damaged, lost): damaged puts the asset under repair, lost retires it, and both are
-reported in the audit log and on the loans page. Overdue = not returned after due_at.
+(ok, damaged, lost): ok gives the asset back the status it was lent with (a spare stays
+a spare), damaged puts it under repair, lost retires it; damage and loss are reported in
+the audit log and on the loans page. Overdue = not returned after due_at.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def lend(
         raise LedgerError("ledger.error.already_lent", field="device_id")
     loan = Loan(device_id=device_id, borrower=borrower, purpose=purpose.strip(), lent_by=actor,
                 lent_at=now, due_at=due_at, returned_to="", return_state="",
-                return_note="")  # fmt: skip
+                return_note="", status_before=d.status)  # fmt: skip
     session.add(loan)
     before_status = d.status
     d.status = "on_loan"
@@ -87,6 +88,8 @@ def give_back(
     loan.returned_at, loan.returned_to = now, actor
     loan.return_state, loan.return_note = state, note.strip()
     d.status = AFTER_RETURN[state]
+    if state == "ok" and loan.status_before in ("spare", "in_use"):
+        d.status = loan.status_before  # back as it was lent
     session.flush()
     action = "ledger.return" if state == "ok" else f"ledger.report_{state}"
     audit.record(session, actor, action, "asset", d.id, before=before,

@@ -15,7 +15,8 @@ def carry_over(session: Session, now: datetime) -> list[CarryOver]:
     for loan, d in outstanding(session):
         title = d.title_zh or d.name
         tag = f" [{d.asset_tag}]" if d.asset_tag else ""
-        due = loan.due_at.strftime("%Y-%m-%d %H:%M UTC")
+        # the duty room's time, as the visitors' lines on the same handover say it
+        due = loan.due_at.astimezone().strftime("%m-%d %H:%M")
         late = "（已逾期 overdue）" if is_overdue(loan, now) else ""
         items.append(
             CarryOver(

@@ -29,7 +29,9 @@ def _name(value: str, field: str = "name") -> str:
     return value
 
 
-def save_site(session: Session, name: str, title: str, *, actor: str, now: datetime) -> Site:
+def save_site(
+    session: Session, name: str, title: str, *, actor: str, now: datetime, address: str = ""
+) -> Site:
     name = _name(name)
     site = session.scalar(select(Site).where(Site.name == name))
     before = {"title": site.title} if site else None
@@ -39,13 +41,13 @@ def save_site(session: Session, name: str, title: str, *, actor: str, now: datet
     site.title = title.strip()[:200]
     session.flush()
     audit.record(session, actor, "ledger.site", "site", site.id, before=before,
-                 after={"name": name, "title": site.title}, now=now)  # fmt: skip
+                 after={"name": name, "title": site.title}, address=address, now=now)  # fmt: skip
     return site
 
 
 def save_room(
     session: Session, name: str, title_zh: str, site_id: int | None, profile_id: int | None,
-    *, actor: str, now: datetime,
+    *, actor: str, now: datetime, address: str = "",
 ) -> Room:  # fmt: skip
     name = _name(name)
     if site_id is not None and session.get(Site, site_id) is None:
@@ -65,13 +67,13 @@ def save_room(
     session.flush()
     audit.record(session, actor, "ledger.room", "room", room.id, before=before,
                  after={"name": name, "title_zh": room.title_zh, "site_id": site_id,
-                        "credential_profile_id": profile_id}, now=now)  # fmt: skip
+                        "credential_profile_id": profile_id}, address=address, now=now)  # fmt: skip
     return room
 
 
 def save_rack(
     session: Session, room_id: int, name: str, row_name: str, height_u: int, *, actor: str,
-    now: datetime,
+    now: datetime, address: str = "",
 ) -> Rack:  # fmt: skip
     name = _name(name)
     if session.get(Room, room_id) is None:
@@ -96,7 +98,7 @@ def save_rack(
     session.flush()
     audit.record(session, actor, "ledger.rack", "rack", rack.id, before=before,
                  after={"room_id": room_id, "name": name, "row_name": rack.row_name,
-                        "height_u": height_u}, now=now)  # fmt: skip
+                        "height_u": height_u}, address=address, now=now)  # fmt: skip
     return rack
 
 
@@ -108,7 +110,7 @@ def profile_view(p: CredentialProfile) -> dict[str, Any]:
 
 
 def save_profile(
-    session: Session, fields: Mapping[str, str], *, actor: str, now: datetime
+    session: Session, fields: Mapping[str, str], *, actor: str, now: datetime, address: str = ""
 ) -> CredentialProfile:
     """Create or update a profile by name; an empty secret keeps the stored one."""
     name = _name(fields.get("name", ""))
@@ -132,5 +134,5 @@ def save_profile(
         setattr(p, key, value.strip() if key in PROFILE_TEXT else value)
     session.flush()
     audit.record(session, actor, "ledger.profile", "credential_profile", p.id, before=before,
-                 after=profile_view(p), now=now)  # fmt: skip
+                 after=profile_view(p), address=address, now=now)  # fmt: skip
     return p

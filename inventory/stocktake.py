@@ -29,11 +29,14 @@ def place_of(d: Device) -> str:
 
 
 def _audit(session: Session, action: str, st: StockTake, actor: str, now: datetime,
-           **after: object) -> None:  # fmt: skip
-    audit.record(session, actor, action, "stocktake", st.id, after=dict(after), now=now)
+           address: str = "", **after: object) -> None:  # fmt: skip
+    audit.record(session, actor, action, "stocktake", st.id, after=dict(after),
+                 address=address, now=now)  # fmt: skip
 
 
-def start(session: Session, room_id: int, *, actor: str, now: datetime) -> StockTake:
+def start(
+    session: Session, room_id: int, *, actor: str, now: datetime, address: str = ""
+) -> StockTake:
     room = session.get(Room, room_id)
     if room is None:
         raise LedgerError("ledger.error.unknown_room", field="room_id")
@@ -50,7 +53,7 @@ def start(session: Session, room_id: int, *, actor: str, now: datetime) -> Stock
                                   expected_place=place_of(d)[:200], state="pending",
                                   checked_by="", note="", resolved_by=""))  # fmt: skip
     session.flush()
-    _audit(session, "ledger.stocktake_start", st, actor, now, room=room.name)
+    _audit(session, "ledger.stocktake_start", st, actor, now, address, room=room.name)
     return st
 
 
@@ -73,19 +76,21 @@ def _open(session: Session, stocktake_id: int) -> StockTake:
     return st
 
 
-def confirm(session: Session, item_id: int, *, actor: str, now: datetime) -> StockTakeItem:
+def confirm(
+    session: Session, item_id: int, *, actor: str, now: datetime, address: str = ""
+) -> StockTakeItem:
     item = session.get(StockTakeItem, item_id)
     if item is None:
         raise LedgerError("ledger.error.not_found")
     st = _open(session, item.stocktake_id)
     item.state, item.checked_by, item.checked_at = "confirmed", actor, now
     session.flush()
-    _audit(session, "ledger.stocktake_confirm", st, actor, now, item=item.id)
+    _audit(session, "ledger.stocktake_confirm", st, actor, now, address, item=item.id)
     return item
 
 
 def scan(
-    session: Session, stocktake_id: int, tag: str, *, actor: str, now: datetime
+    session: Session, stocktake_id: int, tag: str, *, actor: str, now: datetime, address: str = ""
 ) -> StockTakeItem:
     """A tag typed or scanned in the room: confirms its line, or records a discrepancy."""
     st = _open(session, stocktake_id)
@@ -111,20 +116,24 @@ def scan(
         item.state = "confirmed"
     item.checked_by, item.checked_at = actor, now
     session.flush()
-    _audit(session, "ledger.stocktake_scan", st, actor, now, tag=tag, state=item.state)
+    _audit(session, "ledger.stocktake_scan", st, actor, now, address, tag=tag, state=item.state)
     return item
 
 
-def mark_missing(session: Session, item_id: int, *, actor: str, now: datetime) -> None:
+def mark_missing(
+    session: Session, item_id: int, *, actor: str, now: datetime, address: str = ""
+) -> None:
     item = session.get(StockTakeItem, item_id)
     if item is None:
         raise LedgerError("ledger.error.not_found")
     st = _open(session, item.stocktake_id)
     item.state, item.checked_by, item.checked_at = "missing", actor, now
-    _audit(session, "ledger.stocktake_missing", st, actor, now, item=item.id)
+    _audit(session, "ledger.stocktake_missing", st, actor, now, address, item=item.id)
 
 
-def close(session: Session, stocktake_id: int, *, actor: str, now: datetime) -> int:
+def close(
+    session: Session, stocktake_id: int, *, actor: str, now: datetime, address: str = ""
+) -> int:
     """Close the session; lines never checked become missing. Returns the discrepancies."""
     st = _open(session, stocktake_id)
     for item, _d in items(session, st.id):
@@ -133,11 +142,13 @@ def close(session: Session, stocktake_id: int, *, actor: str, now: datetime) -> 
     st.closed_at, st.closed_by = now, actor
     session.flush()
     count = sum(i.state in DISCREPANCIES for i, _d in items(session, st.id))
-    _audit(session, "ledger.stocktake_close", st, actor, now, discrepancies=count)
+    _audit(session, "ledger.stocktake_close", st, actor, now, address, discrepancies=count)
     return count
 
 
-def resolve(session: Session, item_id: int, note: str, *, actor: str, now: datetime) -> None:
+def resolve(
+    session: Session, item_id: int, note: str, *, actor: str, now: datetime, address: str = ""
+) -> None:
     item = session.get(StockTakeItem, item_id)
     if item is None:
         raise LedgerError("ledger.error.not_found")
@@ -150,7 +161,9 @@ def resolve(session: Session, item_id: int, note: str, *, actor: str, now: datet
     item.note, item.resolved_by, item.resolved_at = note.strip(), actor, now
     st = session.get(StockTake, item.stocktake_id)
     assert st is not None
-    _audit(session, "ledger.stocktake_resolve", st, actor, now, item=item.id, note=item.note)
+    _audit(
+        session, "ledger.stocktake_resolve", st, actor, now, address, item=item.id, note=item.note
+    )
 
 
 def sessions_of(session: Session, limit: int = 30) -> list[tuple[StockTake, Room]]:

@@ -15,6 +15,8 @@ import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -76,6 +78,35 @@ def uninstall() -> None:
 
 def installed() -> bool:
     return BOX.seal is not None
+
+
+_State = tuple[list[bytes], Callable[[str], str] | None, Callable[[str], str] | None]
+
+
+def _save() -> _State:
+    return list(_RING), BOX.seal, BOX.open
+
+
+def _restore(state: _State) -> None:
+    ring, seal, open_ = state
+    _RING[:] = ring
+    BOX.seal, BOX.open = seal, open_
+
+
+@contextmanager
+def preserved() -> Iterator[None]:
+    """Put the key ring back as it was after the block, whatever the block installed or
+    removed.
+
+    The ring is process-wide: without this, a key one test (or its app) installs would still
+    seal the next test's writes, and a ring cleared by one test would leave another's
+    server unable to open its values (tests/conftest.py wraps every test and every module).
+    """
+    state = _save()
+    try:
+        yield
+    finally:
+        _restore(state)
 
 
 def mask(value: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text, TypeDecorator
+from sqlalchemy import ForeignKey, Text, TypeDecorator, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -93,6 +93,8 @@ class Loan(Base):
     # ok | damaged | lost (lost or damaged items are reported on return)
     return_state: Mapped[str40] = mapped_column(default="")
     return_note: Mapped[str] = mapped_column(Text, default="")
+    # the asset's status when lent (a spare comes back a spare, not "in use")
+    status_before: Mapped[str40] = mapped_column(default="", server_default=text("''"))
 
 
 class StockTake(Base):

@@ -78,7 +78,7 @@ def create() -> ResponseReturnValue:
     s = db_session()
     try:
         with s.begin():
-            entry = service.register(s, reg, by=g.user.username, now=now)
+            entry = service.register(s, reg, by=g.user.username, now=now, address=client_address())
             entry_id, state = entry.id, entry.state
     except RecordError as exc:
         return _render_new(values, {str(exc.params.get("field", "form")): exc.msgid}, 400)
@@ -155,7 +155,8 @@ def reject(entry_id: int) -> ResponseReturnValue:
 @role_required(*ACTORS)
 def enter(entry_id: int) -> ResponseReturnValue:
     return _act(entry_id, "enter",
-                lambda s, now: service.enter(s, entry_id, by=g.user.username, now=now))  # fmt: skip
+                lambda s, now: service.enter(s, entry_id, by=g.user.username, now=now,
+                                             address=client_address()))  # fmt: skip
 
 
 @bp.post("/<int:entry_id>/leave")
@@ -177,4 +178,4 @@ def add_item(entry_id: int) -> ResponseReturnValue:
     if line is None:
         return _render_detail(entry_id, item_errors=errors, item_values=values, status=400)
     return _act(entry_id, "item", lambda s, now: service.add_item(
-        s, entry_id, line, by=g.user.username, now=now))  # fmt: skip
+        s, entry_id, line, by=g.user.username, now=now, address=client_address()))  # fmt: skip

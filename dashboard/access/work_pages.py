@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from dashboard.access.views import ACTORS, HEADS, bp
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
-from dashboard.security import login_required, role_required
+from dashboard.security import client_address, login_required, role_required
 from records.access import search, works
 from records.access.forms import local_day, parse_work
 from records.errors import NotFound, RecordError
@@ -52,7 +52,7 @@ def works_create() -> ResponseReturnValue:
     s = db_session()
     try:
         with s.begin():
-            works.request(s, req, by=g.user.username, now=now)
+            works.request(s, req, by=g.user.username, now=now, address=client_address())
     except RecordError as exc:
         return _render(values, {str(exc.params.get("field", "form")): exc.msgid}, status=400)
     flash(_("access.work_requested"), "success")
@@ -77,7 +77,8 @@ def _work_action(fn: Any, done: str) -> ResponseReturnValue:
 def works_approve(work_id: int) -> ResponseReturnValue:
     note = request.form.get("note", "")
     return _work_action(lambda s, now: works.decide(s, work_id, approve=True,
-                        by=g.user.username, note=note, now=now), "access.done_approve")  # fmt: skip
+                        by=g.user.username, note=note, now=now, address=client_address()),
+                        "access.done_approve")  # fmt: skip
 
 
 @bp.post("/works/<int:work_id>/reject")
@@ -87,7 +88,8 @@ def works_reject(work_id: int) -> ResponseReturnValue:
     if not note.strip():
         return _render({}, {}, _("access.err.reject_reason"), status=400)
     return _work_action(lambda s, now: works.decide(s, work_id, approve=False,
-                        by=g.user.username, note=note, now=now), "access.done_reject")  # fmt: skip
+                        by=g.user.username, note=note, now=now, address=client_address()),
+                        "access.done_reject")  # fmt: skip
 
 
 @bp.post("/works/<int:work_id>/signoff")
@@ -95,4 +97,5 @@ def works_reject(work_id: int) -> ResponseReturnValue:
 def works_signoff(work_id: int) -> ResponseReturnValue:
     note = request.form.get("note", "")
     return _work_action(lambda s, now: works.sign_off(s, work_id, by=g.user.username,
-                        note=note, now=now), "access.done_signoff")  # fmt: skip
+                        note=note, now=now, address=client_address()),
+                        "access.done_signoff")  # fmt: skip

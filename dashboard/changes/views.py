@@ -10,13 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.types import Role
 from dashboard.extensions import db_session, roomwatch
+from dashboard.i18n import gettext as _
 from dashboard.security import ACTING_ROLES, client_address, login_required, role_required
 from records.changes import calendar, queries
 from records.changes.form import RISKS
@@ -30,6 +32,29 @@ bp = Blueprint("changes", __name__, template_folder="templates", url_prefix="/ch
 APPROVERS = (Role.SUPERVISOR, Role.ADMIN)
 FIELDS = ("title", "plan", "impact", "risk", "window_start", "window_end", "backout_plan",
           "backup_taken", "global_impact", "announced_at", "emergency")  # fmt: skip
+
+
+@bp.app_template_global()
+def under_change(window_id: int | None) -> Markup:
+    """For the alarm console: a link to the change whose approved window an alarm fell in
+    (its maintenance window), or nothing for a window set by hand."""
+    if not window_id:
+        return Markup("")
+    cache: dict[int, int | None] = g.setdefault("changes_by_window", {})
+    if window_id not in cache:
+        s = db_session()
+        q = select(ChangeRequest.id).where(ChangeRequest.maintenance_window_id == window_id)
+        if s.in_transaction():
+            cache[window_id] = s.scalar(q)
+        else:
+            with s.begin():
+                cache[window_id] = s.scalar(q)
+    change_id = cache[window_id]
+    if change_id is None:
+        return Markup("")
+    return Markup('<a class="badge change-under" href="{}">{}</a>').format(
+        url_for("changes.detail", change_id=change_id), _("changes.under_change", id=change_id)
+    )
 
 
 def local_tz() -> tzinfo:

@@ -13,8 +13,16 @@ from sqlalchemy.orm import Session
 
 from core.duty import ShiftSlot
 from dashboard.extensions import db_session, roomwatch
-from dashboard.handover.views import SUPERVISORS, bp, refusal_text, render_day, render_detail
+from dashboard.handover.views import (
+    SUPERVISORS,
+    bp,
+    refusal_text,
+    render_day,
+    render_detail,
+    signers,
+)
 from dashboard.i18n import gettext as _
+from dashboard.inspection.amend import post_amend
 from dashboard.security import ACTING_ROLES, client_address, role_required
 from records.errors import RecordError
 from records.handover import review, schedule, service
@@ -69,8 +77,12 @@ def note(handover_id: int) -> ResponseReturnValue:
         with s.begin():
             service.add_note(s, handover_id, text, g.user.username, roomwatch().clock.now())
     except RecordError as exc:
+        if exc.msgid.startswith("handover.note_"):  # shown next to the field
+            return render_detail(handover_id, status=400,
+                                 errors={"note": _(exc.msgid, **exc.params)})  # fmt: skip
+        # e.g. frozen: the note field is not shown on a signed handover, say it at the top
         return render_detail(handover_id, status=_status(exc),
-                             errors={"note": _(exc.msgid, **exc.params)})  # fmt: skip
+                             reasons=[_(exc.msgid, **exc.params)])  # fmt: skip
     flash(_("handover.note_added"), "success")
     return redirect(url_for("handover.detail", handover_id=handover_id))
 
@@ -141,6 +153,26 @@ def sign(handover_id: int) -> ResponseReturnValue:
                              reasons=[_(exc.msgid, **exc.params)])  # fmt: skip
     flash(_("handover.signed"), "success")
     return redirect(url_for("handover.detail", handover_id=handover_id))
+
+
+@bp.post("/<int:handover_id>/amend")
+@role_required(*ACTING_ROLES)
+def amend(handover_id: int) -> ResponseReturnValue:
+    """A correction of a signed handover (either signer or a supervisor), shown under it."""
+    s = db_session()
+    with s.begin():
+        try:
+            row = service.get(s, handover_id)
+        except RecordError:
+            abort(404)
+        who = signers(row) if row.signed_at is not None else None
+    if who is None:
+        return render_detail(handover_id, status=409, reasons=[_("amend.not_signed")])
+    errors, form = post_amend(service.KIND, handover_id, who)
+    if errors:
+        return render_detail(handover_id, status=400, amend_errors=errors, amend_form=form)
+    flash(_("amend.done"), "success")
+    return redirect(url_for("handover.detail", handover_id=handover_id) + "#journal")
 
 
 @bp.post("/open")

@@ -15,14 +15,22 @@ from flask.typing import ResponseReturnValue
 from core.types import Role
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
+from dashboard.inspection.amend import may_amend
 from dashboard.security import ACTING_ROLES, login_required, role_required
+from records import amendments
 from records.errors import NotFound
 from records.handover import review, service
 from records.handover.gate import Refusal, refusals
+from store.models_handover import Handover
 
 bp = Blueprint("handover", __name__, template_folder="templates", url_prefix="/handover")
 
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def signers(row: Handover) -> list[str]:
+    """Who signed the handover (both sides): each may amend it."""
+    return [n for n in (row.outgoing_signer, row.incoming_signer) if n]
 
 
 def refusal_text(r: Refusal) -> str:
@@ -49,6 +57,7 @@ def index() -> ResponseReturnValue:
 def render_detail(
     handover_id: int, *, status: int = 200, errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None, reasons: list[str] | None = None,
+    amend_errors: dict[str, str] | None = None, amend_form: dict[str, str] | None = None,
 ) -> ResponseReturnValue:  # fmt: skip
     """The handover screen; after a refused post, with the messages and what was typed."""
     s = db_session()
@@ -68,6 +77,9 @@ def render_detail(
             late=service.is_late(row.arrived_at, row.due_at),
             arrive_by=row.due_at - service.ARRIVE_BEFORE,
             can_act=g.user.can(*ACTING_ROLES), can_override=g.user.can(*SUPERVISORS),
+            history=amendments.history(s, service.KIND, row.id),
+            can_amend=row.signed_at is not None and may_amend(signers(row)),
+            amend_errors=amend_errors or {}, amend_form=amend_form or {},
             now=roomwatch().clock.now())  # fmt: skip
     return page, status
 

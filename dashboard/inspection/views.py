@@ -17,7 +17,9 @@ from core.types import Role
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import current_language
 from dashboard.i18n import gettext as _
+from dashboard.inspection.amend import may_amend, post_amend
 from dashboard.security import ACTING_ROLES, client_address, login_required, role_required
+from records import amendments
 from records.errors import NotFound, RecordError
 from records.inspection import export, history, sheets, templates
 from records.inspection.rounds import is_overdue
@@ -111,10 +113,9 @@ def _std(item: object) -> str:
 
 
 def render_sheet(
-    sheet_id: int, error: str = "", status: int = 200, template: str = "inspection/sheet.html"
-) -> ResponseReturnValue:
-    from records import journal
-
+    sheet_id: int, error: str = "", status: int = 200, template: str = "inspection/sheet.html",
+    amend_errors: dict[str, str] | None = None, amend_form: dict[str, str] | None = None,
+) -> ResponseReturnValue:  # fmt: skip
     now = roomwatch().clock.now()
     s = db_session()
     with s.begin():
@@ -123,7 +124,9 @@ def render_sheet(
             template, sheet=sheet, room=room, error=error, now=now, std=_std,
             missing=sheets.missing_by_item(sheet) if sheet.signed_at is None else {},
             overdue=is_overdue(sheet.due_by, sheet.signed_at, now),
-            entries=journal.entries_for(s, sheets.KIND, sheet.id),
+            history=amendments.history(s, sheets.KIND, sheet.id),
+            can_amend=sheet.signed_at is not None and may_amend([sheet.signed_by or ""]),
+            amend_errors=amend_errors or {}, amend_form=amend_form or {},
         )  # fmt: skip
     return page, status
 
@@ -227,6 +230,23 @@ def sign(sheet_id: int) -> ResponseReturnValue:
         return render_sheet(sheet_id, _message(e), status)
     flash(_("inspection.signed_ok"), "success")
     return redirect(url_for("inspection.sheet", sheet_id=sheet_id))
+
+
+@bp.post("/<int:sheet_id>/amend")
+@role_required(*ACTING_ROLES)
+def amend(sheet_id: int) -> ResponseReturnValue:
+    """A correction of a signed sheet (the signer or a supervisor), shown under the sheet."""
+    s = db_session()
+    with s.begin():
+        sheet, _room = _load(sheet_id)
+        signed_by = sheet.signed_by if sheet.signed_at is not None else None
+    if signed_by is None:
+        return render_sheet(sheet_id, _("amend.not_signed"), 409)
+    errors, form = post_amend(sheets.KIND, sheet_id, [signed_by])
+    if errors:
+        return render_sheet(sheet_id, status=400, amend_errors=errors, amend_form=form)
+    flash(_("amend.done"), "success")
+    return redirect(url_for("inspection.sheet", sheet_id=sheet_id) + "#journal")
 
 
 def _words() -> dict[str, str]:

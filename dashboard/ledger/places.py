@@ -10,7 +10,7 @@ from sqlalchemy import select
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
 from dashboard.ledger.views import EDITORS, bp, can_edit
-from dashboard.security import login_required, role_required
+from dashboard.security import client_address, login_required, role_required
 from inventory import places
 from inventory.errors import LedgerError
 from store.models import Rack, Room
@@ -47,15 +47,18 @@ def _opt_int(name: str) -> int | None:
 @role_required(*EDITORS)
 def place_save(kind: str) -> ResponseReturnValue:
     f, now, actor = request.form, roomwatch().clock.now(), g.user.username
+    address = client_address()
     s = db_session()
     try:
         with s.begin():
             if kind == "site":
-                places.save_site(s, f.get("name", ""), f.get("title", ""), actor=actor, now=now)
+                places.save_site(
+                    s, f.get("name", ""), f.get("title", ""), actor=actor, now=now, address=address
+                )
             elif kind == "room":
                 places.save_room(s, f.get("name", ""), f.get("title_zh", ""),
                                  _opt_int("site_id"), _opt_int("credential_profile_id"),
-                                 actor=actor, now=now)  # fmt: skip
+                                 actor=actor, now=now, address=address)  # fmt: skip
             elif kind == "rack":
                 room, height = _opt_int("room_id"), _opt_int("height_u")
                 if room is None:
@@ -63,9 +66,9 @@ def place_save(kind: str) -> ResponseReturnValue:
                 if height is None:
                     raise LedgerError("ledger.error.bad_number", field="height_u")
                 places.save_rack(s, room, f.get("name", ""), f.get("row_name", ""), height,
-                                 actor=actor, now=now)  # fmt: skip
+                                 actor=actor, now=now, address=address)  # fmt: skip
             elif kind == "profile":
-                places.save_profile(s, f.to_dict(), actor=actor, now=now)
+                places.save_profile(s, f.to_dict(), actor=actor, now=now, address=address)
             else:
                 return _render({}, 404)
     except LedgerError as exc:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
 from dashboard.ledger.views import ACTORS, bp, can_act
-from dashboard.security import login_required, role_required
+from dashboard.security import client_address, login_required, role_required
 from inventory import stocktake as st
 from inventory.errors import LedgerError
 from store.models import Room
@@ -38,7 +38,13 @@ def stocktake_start() -> ResponseReturnValue:
     s = db_session()
     try:
         with s.begin():
-            new = st.start(s, int(room), actor=g.user.username, now=roomwatch().clock.now())
+            new = st.start(
+                s,
+                int(room),
+                actor=g.user.username,
+                now=roomwatch().clock.now(),
+                address=client_address(),
+            )
             new_id = new.id
     except LedgerError as exc:
         s.rollback()
@@ -77,7 +83,7 @@ def _item_stocktake(item_id: int) -> int:
 @role_required(*ACTORS)
 def stocktake_action(stocktake_id: int, action: str) -> ResponseReturnValue:
     f = request.form
-    now, actor = roomwatch().clock.now(), g.user.username
+    now, actor, address = roomwatch().clock.now(), g.user.username, client_address()
     item = f.get("item", "")
     item_id = int(item) if item.isdigit() else 0
     if action in ("confirm", "missing", "resolve") and (
@@ -88,15 +94,16 @@ def stocktake_action(stocktake_id: int, action: str) -> ResponseReturnValue:
     try:
         with s.begin():
             if action == "scan":
-                st.scan(s, stocktake_id, f.get("tag", ""), actor=actor, now=now)
+                st.scan(s, stocktake_id, f.get("tag", ""), actor=actor, now=now, address=address)
             elif action == "confirm":
-                st.confirm(s, item_id, actor=actor, now=now)
+                st.confirm(s, item_id, actor=actor, now=now, address=address)
             elif action == "missing":
-                st.mark_missing(s, item_id, actor=actor, now=now)
+                st.mark_missing(s, item_id, actor=actor, now=now, address=address)
             elif action == "resolve":
-                st.resolve(s, item_id, f.get("note", "")[:2000], actor=actor, now=now)
+                note = f.get("note", "")[:2000]
+                st.resolve(s, item_id, note, actor=actor, now=now, address=address)
             elif action == "close":
-                n = st.close(s, stocktake_id, actor=actor, now=now)
+                n = st.close(s, stocktake_id, actor=actor, now=now, address=address)
                 flash(_("ledger.stocktake_closed", n=n), "success")
             else:
                 abort(404)

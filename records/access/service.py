@@ -65,7 +65,8 @@ def _work_for(session: Session, reg: Registration, now: datetime) -> WorkApplica
     return work
 
 
-def register(session: Session, reg: Registration, *, by: str, now: datetime) -> AccessEntry:
+def register(session: Session, reg: Registration, *, by: str, now: datetime,
+             address: str = "") -> AccessEntry:  # fmt: skip
     """A new registration: staff are inside at once, an approved construction is approved,
     anyone else waits for the room's head."""
     if session.get(Room, reg.room_id) is None:
@@ -90,7 +91,7 @@ def register(session: Session, reg: Registration, *, by: str, now: datetime) -> 
         entry.time_in, entry.entered_by = now, by
     session.add(entry)
     session.flush()
-    _audit(session, by, "register", entry, now, person=entry.person, id=entry.id_masked)
+    _audit(session, by, "register", entry, now, address, person=entry.person, id=entry.id_masked)
     return entry
 
 
@@ -112,7 +113,8 @@ def decide(session: Session, entry_id: int, *, approve: bool, by: str, note: str
     return entry
 
 
-def enter(session: Session, entry_id: int, *, by: str, now: datetime) -> AccessEntry:
+def enter(session: Session, entry_id: int, *, by: str, now: datetime,
+          address: str = "") -> AccessEntry:  # fmt: skip
     """Sign in (进入机房): only once approved, and not after the approved stay ended."""
     entry = get(session, entry_id)
     _ensure_open(entry)
@@ -120,7 +122,7 @@ def enter(session: Session, entry_id: int, *, by: str, now: datetime) -> AccessE
     if now >= entry.planned_out:
         raise RecordError("access.err.approval_expired")
     entry.state, entry.time_in, entry.entered_by = new.value, now, by
-    _audit(session, by, "enter", entry, now)
+    _audit(session, by, "enter", entry, now, address)
     return entry
 
 
@@ -147,7 +149,7 @@ def _sign(session: Session, entry: AccessEntry, signer: str, address: str, now: 
 
 
 def add_item(session: Session, entry_id: int, line: ItemLine, *, by: str,
-             now: datetime) -> AccessItem:  # fmt: skip
+             now: datetime, address: str = "") -> AccessItem:  # fmt: skip
     """机房物品进出登记: an item carried in or out, checked by the person on duty."""
     entry = get(session, entry_id)
     _ensure_open(entry)
@@ -155,7 +157,7 @@ def add_item(session: Session, entry_id: int, line: ItemLine, *, by: str,
                       direction=line.direction.value, checked_by=by, checked_at=now)  # fmt: skip
     session.add(item)
     session.flush()
-    _audit(session, by, "item", entry, now, item=line.item, quantity=line.quantity,
+    _audit(session, by, "item", entry, now, address, item=line.item, quantity=line.quantity,
            direction=line.direction.value)  # fmt: skip
     return item
 

@@ -28,7 +28,8 @@ def get(session: Session, work_id: int) -> WorkApplication:
     return work
 
 
-def request(session: Session, req: WorkRequest, *, by: str, now: datetime) -> WorkApplication:
+def request(session: Session, req: WorkRequest, *, by: str, now: datetime,
+            address: str = "") -> WorkApplication:  # fmt: skip
     if session.get(Room, req.room_id) is None:
         raise RecordError("access.err.room", field="room")
     work = WorkApplication(room_id=req.room_id, company=req.company, content=req.content,
@@ -39,12 +40,12 @@ def request(session: Session, req: WorkRequest, *, by: str, now: datetime) -> Wo
     session.flush()
     audit.record(session, by, "access.work.request", "access_work", work.id,
                  after={"company": work.company, "start": str(work.start_date),
-                        "end": str(work.end_date)}, now=now)  # fmt: skip
+                        "end": str(work.end_date)}, address=address, now=now)  # fmt: skip
     return work
 
 
 def decide(session: Session, work_id: int, *, approve: bool, by: str, note: str,
-           now: datetime) -> WorkApplication:  # fmt: skip
+           now: datetime, address: str = "") -> WorkApplication:  # fmt: skip
     """The room's head decides once; a decided application is not decided again."""
     work = get(session, work_id)
     if work.status != REQUESTED:
@@ -53,7 +54,7 @@ def decide(session: Session, work_id: int, *, approve: bool, by: str, note: str,
     work.decided_by, work.decided_at, work.decision_note = by, now, note.strip()[:2000]
     audit.record(session, by, f"access.work.{'approve' if approve else 'reject'}",
                  "access_work", work.id, after={"status": work.status, "note": note},
-                 now=now)  # fmt: skip
+                 address=address, now=now)  # fmt: skip
     return work
 
 
@@ -62,7 +63,7 @@ def is_active(work: WorkApplication, day: date) -> bool:
 
 
 def sign_off(session: Session, work_id: int, *, by: str, note: str,
-             now: datetime) -> WorkSignoff:  # fmt: skip
+             now: datetime, address: str = "") -> WorkSignoff:  # fmt: skip
     """Today's sign-off of the site by the person on duty: once a day while active."""
     work = get(session, work_id)
     today = local_day(now)
@@ -81,7 +82,7 @@ def sign_off(session: Session, work_id: int, *, by: str, note: str,
     except IntegrityError:  # another person signed the same day meanwhile
         raise RecordError("access.work_signed_today", user="") from None
     audit.record(session, by, "access.work.signoff", "access_work", work.id,
-                 after={"day": str(today)}, now=now)  # fmt: skip
+                 after={"day": str(today)}, address=address, now=now)  # fmt: skip
     return row
 
 

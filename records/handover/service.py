@@ -218,7 +218,8 @@ def content(row: Handover) -> dict[str, Any]:
         else {"by": row.override_by, "reason": row.override_reason},
         "items": [{"source": i.source, "ref": i.ref, "summary": i.summary,
                    "blocking": i.blocking, "confirmed": i.confirmed,
-                   "confirmed_by": i.confirmed_by} for i in row.items],
+                   "confirmed_by": i.confirmed_by, "confirmed_at": i.confirmed_at,
+                   "url": i.url} for i in row.items],
     }  # fmt: skip
 
 
@@ -276,7 +277,8 @@ def sign(
         body["gate_refusals"] = [{"msgid": r.msgid, **r.params} for r in reasons]
     journal.freeze(session, kind=KIND, record_id=row.id, content=body,
                    signer=f"{out.username}/{inc.username}", address=address, now=now)  # fmt: skip
-    row.signed_at, row.signed_by, row.signed_from = now, f"{out.username}/{inc.username}", address
+    row.signed_at, row.signed_by = now, f"{out.username}/{inc.username}"
+    row.signed_from = address[:100]
     _hand_over_alarms(session, row.id, inc.username, now)
     audit.record(session, inc.username, "handover.sign", "handover", row.id,
                  after={"outgoing": out.username, "incoming": inc.username,

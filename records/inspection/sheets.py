@@ -277,18 +277,24 @@ def fill(
 
 
 def content(sheet: InspectionSheet, room: Room) -> dict[str, Any]:
-    """The sheet as the journal keeps it."""
+    """The sheet as the journal keeps it: enough to print the paper form again (the entry
+    itself holds who signed, when and from where)."""
     return {
+        "id": sheet.id,
         "room": room.name,
+        "room_title": room.title_zh,
         "slot": sheet.slot,
         "kind": sheet.kind,
         "reason": sheet.reason,
         "opened_at": sheet.opened_at,
+        "due_by": sheet.due_by,
         "result": sheet.result,
         "items": [
             {
                 "code": i.code,
                 "title": i.title_zh,
+                "title_en": i.title_en,
+                "kind": i.kind,
                 "device": i.device,
                 "metric": i.metric,
                 "standard": {"op": i.op, "low": i.low, "high": i.high, "expect": i.expect},
@@ -301,6 +307,7 @@ def content(sheet: InspectionSheet, room: Room) -> dict[str, Any]:
                 "note": i.note,
                 "reported": i.reported,
                 "checked_by": i.checked_by,
+                "checked_at": i.checked_at,
             }
             for i in sheet.items
         ],

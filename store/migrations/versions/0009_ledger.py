@@ -113,6 +113,7 @@ def upgrade() -> None:
         sa.Column("returned_to", sa.String(length=100), nullable=False),
         sa.Column("return_state", sa.String(length=40), nullable=False),
         sa.Column("return_note", sa.Text(), nullable=False),
+        sa.Column("status_before", sa.String(length=40), server_default="", nullable=False),
         sa.ForeignKeyConstraint(
             ["device_id"], ["devices.id"], name=op.f("fk_ledger_loans_device_id_devices")
         ),
