@@ -21,7 +21,7 @@ def seed(session: Session, now: datetime) -> None:
     today = local_day(now)
     work = works.request(session, WorkRequest(
         room.id, "华信机电工程有限公司", "精密空调冷凝水管更换", ("王强", "刘洋"), today,
-        today + timedelta(days=3)), by="demo", now=now - timedelta(days=1))  # fmt: skip
+        today + timedelta(days=3)), by="zhang.wei", now=now - timedelta(days=1))  # fmt: skip
     works.decide(session, work.id, approve=True, by="demo", note="同意，注意防尘", now=now)
     visit = Registration(room.id, Kind.REPAIR, "李明", "某网络设备厂商",
                          "110101199001011234", "核心交换机板卡更换", "张三", False, None,

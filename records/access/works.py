@@ -50,6 +50,8 @@ def decide(session: Session, work_id: int, *, approve: bool, by: str, note: str,
     work = get(session, work_id)
     if work.status != REQUESTED:
         raise RecordError("access.work_already_decided")
+    if work.requested_by == by:  # the room's head approves someone else's application
+        raise RecordError("access.work_self_approval")
     work.status = APPROVED if approve else REJECTED
     work.decided_by, work.decided_at, work.decision_note = by, now, note.strip()[:2000]
     audit.record(session, by, f"access.work.{'approve' if approve else 'reject'}",

@@ -331,3 +331,17 @@ def test_retention_purge_takes_signed_entries_with_their_items(
     with sessions() as s:
         assert [e.id for e in s.scalars(select(AccessEntry))] == [kept]
         assert [i.item for i in s.scalars(select(AccessItem))] == ["U盘"]
+
+
+def test_the_requester_cannot_approve_their_own_work_application(
+    sessions: sessionmaker[Session], room_id: int
+) -> None:
+    with sessions() as s, s.begin():
+        work = works.request(s, WorkRequest(room_id, "华信机电", "更换冷凝水管", ("王强",),
+                                            date(2026, 11, 20), date(2026, 11, 22)),
+                             by="boss", now=NOW)  # fmt: skip
+        wid = work.id
+    with pytest.raises(RecordError, match="work_self_approval"), sessions() as s, s.begin():
+        works.decide(s, wid, approve=True, by="boss", note="", now=NOW)
+    with sessions() as s:
+        assert works.get(s, wid).status == works.REQUESTED
