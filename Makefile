@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint types bench bench-snmp bench-rules wheel-smoke screenshot system-deps clean
+.PHONY: help install run test check lint types bench bench-snmp bench-rules bench-records wheel-smoke screenshot system-deps clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,6 +46,9 @@ bench-snmp: install system-deps ## SNMP polling of a simulated fleet vs snmpbulk
 
 bench-rules: install ## Rule tick over 100,000 series; fault-to-alarm/notification latency
 	$(BIN)/python -m bench rules
+
+bench-records: install ## Signing into the journal and verifying its chain vs a bare sqlite3+sha256 floor
+	$(BIN)/python -m bench records
 
 wheel-smoke: install ## Build the wheel, install it in a clean venv, run --version and demo --check
 	bash scripts/wheel-smoke.sh

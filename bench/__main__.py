@@ -14,12 +14,13 @@ SUITES: dict[str, list[str]] = {
     "quick": ["snmp_walk", "ingest"],
     "snmp": ["snmp_walk", "snmp_fleet"],
     "rules": ["rules_tick", "alarm_latency"],
+    "records": ["journal"],
 }
 
 
 def _modules(names: list[str]) -> list[str]:
     if not names:
-        names = ["quick", "snmp", "rules"]
+        names = ["quick", "snmp", "rules", "records"]
     out: list[str] = []
     for name in names:
         for mod in SUITES.get(name, [name]):
