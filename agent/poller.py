@@ -94,14 +94,17 @@ class Poller:
             values = await session.get(oids) if oids else {}
             latency = (time.monotonic() - asked) / max(1, -(-len(oids) // 40)) if oids else None
             engine_id = values.pop(SNMP_ENGINE_ID_OID, None) if v3 else None
+            # each column's rows stay in their own dict: parse takes them as they are,
+            # without merging some 400 OIDs into one dict and sorting them again
+            walked: dict[str, dict[str, Any]] = {}
             for root in roots:
-                values.update(await self._walk(target.device, session, root))
-            for root in profile.fallback_roots(values):  # no ifXTable: the 32-bit columns
-                values.update(await self._walk(target.device, session, root))
+                walked[root] = await self._walk(target.device, session, root)
+            for root in profile.fallback_roots_of(walked):  # no ifXTable: the 32-bit columns
+                walked[root] = await self._walk(target.device, session, root)
         except SnmpError as exc:  # one plain kind per cause: timeout, refused, auth_failure...
             self._drop_session(target.device)  # start afresh next time (v3 engine, socket)
             return self._down(target, started, exc.reason)
-        parsed = parse_rows(profile, target.device, values, ts)
+        parsed = parse_rows(profile, target.device, values, ts, walked)
         samples = parsed.samples
         samples += self._rates.update_rows(target.device, ts, parsed.counters, parsed.uptime_ticks)
         problems = parsed.problems

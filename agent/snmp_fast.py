@@ -89,7 +89,7 @@ class FastBackend:
         self._waiter: asyncio.Future[tuple[bool, Any]] | None = None
         self._recv: Any = None
         self._ready = version is not None
-        self._walks: dict[str, Any] = {}
+        self._walks: dict[tuple[str, int | None], Any] = {}  # (root, reps) -> GetIter
 
     def set_timeout(self, timeout: float) -> None:
         self.timeout = timeout
@@ -207,41 +207,54 @@ class FastBackend:
 
     async def next_walk(self, root: str, start: str) -> list[VarBind]:
         """The next varbind of a GETNEXT walk of ``root`` (restarts when start is root)."""
-        return await self._walk_step(root, start, None)
-
-    async def bulk_walk(self, root: str, start: str, max_repetitions: int) -> list[VarBind]:
-        """The next batch of a GETBULK walk of ``root`` (restarts when start is root)."""
-        return await self._walk_step(root, start, max_repetitions)
-
-    async def _walk_step(self, root: str, start: str, reps: int | None) -> list[VarBind]:
-        key = f"{root}/{reps}"
+        key = (root, None)
         ctx = self._walks.get(key)
         if ctx is None or start == root:
-            ctx = self._walks[key] = GetIter(root, reps) if reps else GetIter(root)
+            ctx = self._walks[key] = GetIter(root)
         try:
-            if reps:
-                batch = await self._call(
-                    lambda: self._sock.send_get_bulk(ctx), lambda: self._sock.recv_get_bulk(ctx)
-                )
-            else:
-                batch = [await self._call(
-                    lambda: self._sock.send_get_next(ctx), lambda: self._sock.recv_get_next(ctx)
-                )]  # fmt: skip
+            batch = [await self._call(
+                lambda: self._sock.send_get_next(ctx), lambda: self._sock.recv_get_next(ctx)
+            )]  # fmt: skip
         except (StopAsyncIteration, StopIteration):
             self._walks.pop(key, None)
             return []
         except BaseException:
             self._walks.pop(key, None)
             raise
-        out = [vb for vb in batch if vb is not None]
-        if len(out) < len(batch) or not out:  # None marks the end of the subtree
+        return self._batch(key, batch)
+
+    async def bulk_walk(self, root: str, start: str, max_repetitions: int) -> list[VarBind]:
+        """The next batch of a GETBULK walk of ``root`` (restarts when start is root).
+        One coroutine, not a shared step under two wrappers: this runs once a request."""
+        key = (root, max_repetitions)
+        ctx = self._walks.get(key)
+        if ctx is None or start == root:
+            ctx = self._walks[key] = GetIter(root, max_repetitions)
+        sock = self._sock
+        try:
+            batch = await self._call(
+                lambda: sock.send_get_bulk(ctx), lambda: sock.recv_get_bulk(ctx)
+            )
+        except (StopAsyncIteration, StopIteration):
             self._walks.pop(key, None)
-            out.append(_END)
+            return []
+        except BaseException:
+            self._walks.pop(key, None)
+            raise
+        return self._batch(key, batch)
+
+    def _batch(self, key: tuple[str, int | None], batch: list[Any]) -> list[VarBind]:
+        if batch and None not in batch:  # the walk goes on (`in` scans in C: no new list)
+            return batch
+        out = [vb for vb in batch if vb is not None]  # None marks the end of the subtree
+        self._walks.pop(key, None)
+        out.append(_END)
         return out
 
     def end_walk(self, root: str) -> None:
-        for key in [k for k in self._walks if k.startswith(root + "/")]:
-            del self._walks[key]
+        if self._walks:
+            for key in [k for k in self._walks if k[0] == root]:
+                del self._walks[key]
 
     def close(self) -> None:
         self._walks.clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 
@@ -48,6 +49,14 @@ def normalize_oid(oid: str) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
+def _root(oid: str) -> tuple[str, tuple[int, ...]]:
+    """A walk root normalized, with its key: a poller walks the same few columns of every
+    device every cycle, so this is parsed once, not once a walk (errors are not cached)."""
+    text = normalize_oid(oid)
+    return text, oid_key(text)
+
+
 @dataclass
 class WalkState:
     """Accumulates one subtree walk. ``feed`` returns the OID to continue from, or
@@ -63,9 +72,8 @@ class WalkState:
     _last_oid: str = ""
 
     def __post_init__(self) -> None:
-        self.root = normalize_oid(self.root)
+        self.root, self._last = _root(self.root)
         self._prefix = self.root + "."
-        self._last = oid_key(self.root)
         self._last_oid = self.root
 
     @property
@@ -76,7 +84,7 @@ class WalkState:
         """Start again from the root (after the request size changed)."""
         self.rows.clear()
         self.done = False
-        self._last = oid_key(self.root)
+        self._last = _root(self.root)[1]
         self._last_oid = self.root
 
     def feed(self, batch: list[VarBind]) -> str | None:
@@ -139,11 +147,17 @@ class WalkState:
             or not {str}.issuperset(map(type, oids))
             or not all(map(str.startswith, oids, repeat(prefix)))
             or len(rows) + k > self.max_rows
-            or not rows.keys().isdisjoint(oids)
-            or len(set(oids)) != k
         ):
             return _NOT_PLAIN
-        rows.update(head)  # type: ignore[arg-type]
+        if rows:
+            if not rows.keys().isdisjoint(oids) or len(set(oids)) != k:
+                return _NOT_PLAIN
+            rows.update(head)  # type: ignore[arg-type]
+        else:  # the usual first (often only) batch: the dict itself tells a repeated OID
+            rows.update(head)  # type: ignore[arg-type]
+            if len(rows) != k:
+                rows.clear()  # untouched for the varbind-by-varbind loop, which says where
+                return _NOT_PLAIN
         if k == n:
             return self._advance(oids[-1])
         self._advance(oids[-1])

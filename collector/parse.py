@@ -221,26 +221,40 @@ def _adjust(spec: MetricSpec, number: float, row: Mapping[str, Raw]) -> tuple[fl
 
 
 class _Columns:
-    """The poll's values with their OIDs sorted once, so each column is one bisect away.
+    """The poll's values, one column's rows at a time.
 
-    OIDs under one column prefix are contiguous in string order, so a column's rows are a
-    slice: O(log n + rows) per column instead of a scan of every value per column.
+    The poller hands each walked column as its own dict (``walked``: column -> OID ->
+    value, in the walk's increasing order): a column's rows are then that dict with the
+    prefix cut, with no sort of the whole poll. Anything else (or no ``walked``) is found
+    in ``values`` with its OIDs sorted once, on first need: OIDs under one column prefix
+    are contiguous in string order, so a column's rows are a slice, one bisect away.
     """
 
-    def __init__(self, values: Mapping[str, Raw]) -> None:
+    def __init__(
+        self, values: Mapping[str, Raw], walked: Mapping[str, Mapping[str, Raw]] | None = None
+    ) -> None:
         self.values = values
-        self.keys = sorted(values)
+        self.walked = walked or {}
+        self._keys: list[str] | None = None
         self._memo: dict[str, dict[str, Raw]] = {}
 
     def rows(self, column: str) -> dict[str, Raw]:
         """Index suffix -> value for every OID under ``column`` (computed once a column:
         do not change the dict returned)."""
         got = self._memo.get(column)
-        if got is None:
-            keys, values, cut = self.keys, self.values, len(column) + 1
-            start = bisect_left(keys, column + ".")
-            end = bisect_left(keys, column + "/", start)  # "/" sorts right after "."
-            got = self._memo[column] = {oid[cut:]: values[oid] for oid in keys[start:end]}
+        if got is not None:
+            return got
+        cut = len(column) + 1
+        walked = self.walked.get(column)
+        if walked is not None:  # a walk keeps only OIDs under its root: no prefix test
+            got = self._memo[column] = {oid[cut:]: value for oid, value in walked.items()}
+            return got
+        keys, values = self._keys, self.values
+        if keys is None:
+            keys = self._keys = sorted(values)
+        start = bisect_left(keys, column + ".")
+        end = bisect_left(keys, column + "/", start)  # "/" sorts right after "."
+        got = self._memo[column] = {oid[cut:]: values[oid] for oid in keys[start:end]}
         return got
 
 
@@ -383,10 +397,16 @@ class ParsedRows:
 
 
 def parse_rows(
-    profile: Profile, device: str, values: Mapping[str, Raw], ts: datetime
+    profile: Profile,
+    device: str,
+    values: Mapping[str, Raw],
+    ts: datetime,
+    walked: Mapping[str, Mapping[str, Raw]] | None = None,
 ) -> ParsedRows:
-    """Like :func:`parse`, with counters as :data:`CounterRow` tuples."""
-    columns = _Columns(values)
+    """Like :func:`parse`, with counters as :data:`CounterRow` tuples. ``walked`` (column
+    OID -> the rows its walk returned, keyed by full OID) may hold the table columns apart
+    from ``values``: the same samples as with everything merged into ``values``."""
+    columns = _Columns(values, walked)
     out = _Builder(device, ts)
     for spec in profile.scalars:
         if spec.oid in values:

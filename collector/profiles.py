@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -237,11 +237,7 @@ class Profile(_Model):
 
     def fallback_roots(self, fetched: Iterable[str]) -> list[str]:
         """Fallback columns to walk because their primary column came back empty."""
-        wanted = [
-            t for t in self.tables
-            if t.instance_label_fallback or any(m.fallback for m in t.metrics)
-        ]  # fmt: skip
-        if not wanted:
+        if not self._fallback_tables():
             return []
         seen = sorted(fetched)
 
@@ -250,8 +246,25 @@ class Profile(_Model):
             at = bisect_left(seen, prefix)
             return at == len(seen) or not seen[at].startswith(prefix)
 
+        return self._fallbacks(empty)
+
+    def fallback_roots_of(self, walked: Mapping[str, Collection[str]]) -> list[str]:
+        """:meth:`fallback_roots` from the rows each root's walk gave (``walked``: column
+        -> its OIDs), with no sort of every fetched OID: a column is empty when its walk
+        found nothing (or it was not walked)."""
+        if not self._fallback_tables():
+            return []
+        return self._fallbacks(lambda column: not walked.get(column))
+
+    def _fallback_tables(self) -> list[TableSpec]:
+        return [
+            t for t in self.tables
+            if t.instance_label_fallback or any(m.fallback for m in t.metrics)
+        ]  # fmt: skip
+
+    def _fallbacks(self, empty: Callable[[str], bool]) -> list[str]:
         out: list[str] = []
-        for table in wanted:
+        for table in self._fallback_tables():
             label = table.instance_label
             if label and table.instance_label_fallback and empty(label):
                 out.append(table.instance_label_fallback)

@@ -158,3 +158,22 @@ def test_new_sample_is_a_sample(args: tuple[Any, ...]) -> None:
     assert made == ref and hash(made) == hash(ref) and repr(made) == repr(ref)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.value = 2.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "profile", ["if-mib", "ups-mib", "host-resources", "entity-sensor", "h3c-switch"]
+)
+@pytest.mark.parametrize("in_octets", [123, None, b"x"], ids=["int", "none", "text"])
+def test_walked_columns_give_what_merged_values_give(profile: str, in_octets: Raw) -> None:
+    """The poller hands each walked column apart (``walked``): the same parse as with every
+    OID merged into ``values``, including columns absent from ``walked``."""
+    merged = switch(in_octets)
+    prof = PROFILES[profile]
+    walked: dict[str, dict[str, Raw]] = {}
+    scalars = dict(merged)
+    for root in prof.walk_roots():
+        walked[root] = {k: v for k, v in merged.items() if k.startswith(root + ".")}
+        for oid in walked[root]:
+            del scalars[oid]
+    apart = parse_rows(prof, "sw", scalars, T0, walked)
+    assert apart == parse_rows(prof, "sw", merged, T0)

@@ -248,6 +248,27 @@ def test_walk_roots_and_fallback_roots() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "walked",
+    [
+        {"1.3.6.1.2.1.31.1.1.1.1": {"1.3.6.1.2.1.31.1.1.1.1.1": b"Gi1"},
+         "1.3.6.1.2.1.31.1.1.1.6": {"1.3.6.1.2.1.31.1.1.1.6.1": 5},
+         "1.3.6.1.2.1.31.1.1.1.10": {"1.3.6.1.2.1.31.1.1.1.10.1": 6}},
+        {"1.3.6.1.2.1.2.2.1.8": {"1.3.6.1.2.1.2.2.1.8.1": 1},
+         "1.3.6.1.2.1.31.1.1.1.6": {}, "1.3.6.1.2.1.31.1.1.1.10": {}},
+        {"1.3.6.1.2.1.31.1.1.1.6": {"1.3.6.1.2.1.31.1.1.1.6.1": 5}},
+        {},
+    ],
+    ids=["with-hc", "no-ifxtable", "only-in-octets", "nothing"],
+)  # fmt: skip
+def test_fallback_roots_of_the_walks_agree_with_the_fetched_oids(
+    walked: dict[str, dict[str, object]],
+) -> None:
+    if_mib = load_profiles()["if-mib"]
+    fetched = [oid for rows in walked.values() for oid in rows]
+    assert if_mib.fallback_roots_of(walked) == if_mib.fallback_roots(fetched)
+
+
 def test_scalar_helpers_are_fetched() -> None:
     ucd = load_profiles()["ucd-snmp"]
     assert "1.3.6.1.4.1.2021.4.5.0" in ucd.scalar_oids()
