@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.types import Severity
 from records.inspection.rounds import current_round, parse_rounds, slot_key
-from records.inspection.sheets import open_sheet
+from records.inspection.sheets import fill_waiting, open_sheet
 from store import audit
 from store.models import Alarm, Device, Room
 from store.models_inspection import InspectionSheet, InspectionTemplate
@@ -98,7 +98,14 @@ def flag_overdue(session: Session, now: datetime) -> list[int]:
     return flagged
 
 
+def fill_open_sheets(session: Session, now: datetime) -> int:
+    """Readings that arrived since an open sheet was made fill its waiting items."""
+    sheets = session.scalars(select(InspectionSheet).where(InspectionSheet.signed_at.is_(None)))
+    return sum(fill_waiting(session, sheet, now) for sheet in sheets)
+
+
 def tick(session: Session, now: datetime, tz: tzinfo | None = None) -> None:
     open_due_rounds(session, now, tz)
     open_onsite_checks(session, now)
+    fill_open_sheets(session, now)
     flag_overdue(session, now)

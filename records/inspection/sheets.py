@@ -240,6 +240,31 @@ def refresh(session: Session, sheet_id: int, now: datetime, by: str) -> Inspecti
     return sheet
 
 
+def fill_waiting(session: Session, sheet: InspectionSheet, now: datetime) -> int:
+    """Fill automatic items still waiting for a first reading (a sheet opened before the
+    agents' first poll, or while one was away); nobody's tick is touched, nothing audited
+    (this is the sheet filling itself, not a person's act). Returns the items filled."""
+    waiting = [
+        i
+        for i in sheet.items
+        if i.kind == "auto" and i.auto_result == "nodata" and not i.checked_by
+    ]
+    if not waiting or sheet.signed_at is not None:
+        return 0
+    devices = {d.name: d for d in _room_devices(session, sheet.room_id)}
+    latest = timeseries.latest(session, list(devices)) if devices else {}
+    filled = 0
+    for item in waiting:
+        if item.device not in devices:
+            continue
+        std = Standard(item.op, item.low, item.high, item.expect)
+        _fill_auto(item, _read(latest, devices[item.device], std, [item.metric], now))
+        filled += item.auto_result != "nodata"
+    if filled:
+        sheet.result = sheet_result(_states(sheet.items))
+    return filled
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """What the inspector entered for one item (from the form)."""

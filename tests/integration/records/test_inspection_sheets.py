@@ -260,3 +260,21 @@ def test_a_retention_purge_removes_old_signed_sheets_children_first(
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(InspectionSheet)) == 0
         assert s.scalar(select(func.count()).select_from(InspectionItem)) == 0
+
+
+def test_readings_that_arrive_after_the_sheet_opened_fill_it(
+    sessions: sessionmaker[Session], room: int
+) -> None:
+    """A sheet opened before the agents' first poll (the server just started) is not left
+    showing "no data": the next tick fills what has arrived since."""
+    _tick(sessions)
+    with sessions() as s, s.begin():
+        sheet = s.scalars(select(InspectionSheet)).one()
+        assert _items(s, sheet.id)["humidity:env-1"].auto_result == "nodata"
+        timeseries.write_samples(s, [Sample("env-1", "env_humidity_percent", "RH", 71.0,
+                                            NOW + timedelta(minutes=4), "%")])  # fmt: skip
+    _tick(sessions, NOW + timedelta(minutes=5))
+    with sessions() as s:
+        item = _items(s, sheet.id)["humidity:env-1"]
+        assert (item.auto_result, item.reading) == ("fail", "71%")  # RH ≤ 60 %
+        assert item.checked_by == ""  # filled by the sheet, not ticked by a person
