@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,8 +30,6 @@ from dashboard.roster import bp as roster_bp
 from dashboard.rules import bp as rules_bp
 from inventory import vault
 from store.db import make_engine, require_current
-
-SECRET_FILE = "secret_key"
 
 
 def create_app(
@@ -65,7 +61,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = settings.secret_key or _stored_secret(
+        app.config["SECRET_KEY"] = settings.secret_key or vault.stored_secret(
             _secret_dir(settings.database_url, app.instance_path)
         )
     # the ledger's SNMP secrets are encrypted with a key derived from the same secret
@@ -92,29 +88,3 @@ def _secret_dir(database_url: str, instance_path: str) -> Path:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return Path(str(url.database)).parent
     return Path(instance_path)
-
-
-def _stored_secret(folder: Path) -> str:
-    """A random key generated once and kept in ``folder/secret_key`` (mode 0600)."""
-    path = folder / SECRET_FILE
-    try:
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
-    except FileNotFoundError:
-        pass
-    folder.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key + "\n")
-    try:
-        os.link(tmp, path)  # first writer wins when two servers start together
-    except FileExistsError:
-        key = path.read_text(encoding="ascii").strip()
-    except OSError:  # no hard links on this filesystem
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return key
