@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint types bench bench-snmp bench-rules bench-records wheel-smoke screenshot system-deps clean
+.PHONY: help install run test check lint types bench bench-snmp bench-rules bench-records bench-instructions wheel-smoke screenshot system-deps clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py agent/_ber.c core/_slots.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install -q -e '.[demo,dev]'
@@ -49,6 +49,9 @@ bench-rules: install ## Rule tick over 100,000 series; fault-to-alarm/notificati
 
 bench-records: install ## Signing into the journal and verifying its chain vs a bare sqlite3+sha256 floor
 	$(BIN)/python -m bench records
+
+bench-instructions: install system-deps ## Instructions per varbind of the polling pipeline (valgrind): A/B of the hot path
+	$(BIN)/python -m bench instructions
 
 wheel-smoke: install ## Build the wheel, install it in a clean venv, run --version and demo --check
 	bash scripts/wheel-smoke.sh

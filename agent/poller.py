@@ -94,17 +94,16 @@ class Poller:
             values = await session.get(oids) if oids else {}
             latency = (time.monotonic() - asked) / max(1, -(-len(oids) // 40)) if oids else None
             engine_id = values.pop(SNMP_ENGINE_ID_OID, None) if v3 else None
-            # each column's rows stay in their own dict: parse takes them as they are,
-            # without merging some 400 OIDs into one dict and sorting them again
-            walked: dict[str, dict[str, Any]] = {}
-            for root in roots:
-                walked[root] = await self._walk(target.device, session, root)
-            for root in profile.fallback_roots_of(walked):  # no ifXTable: the 32-bit columns
-                walked[root] = await self._walk(target.device, session, root)
+            # each column's rows stay in their own dict (index -> value): parse takes them
+            # as they are, without merging some 400 OIDs into one dict and sorting them
+            columns = await self._walk(target.device, session, roots) if roots else {}
+            fallback = profile.fallback_roots_of(columns)  # no ifXTable: the 32-bit columns
+            if fallback:
+                columns.update(await self._walk(target.device, session, fallback))
         except SnmpError as exc:  # one plain kind per cause: timeout, refused, auth_failure...
             self._drop_session(target.device)  # start afresh next time (v3 engine, socket)
             return self._down(target, started, exc.reason)
-        parsed = parse_rows(profile, target.device, values, ts, walked)
+        parsed = parse_rows(profile, target.device, values, ts, columns=columns)
         samples = parsed.samples
         samples += self._rates.update_rows(target.device, ts, parsed.counters, parsed.uptime_ticks)
         problems = parsed.problems
@@ -123,14 +122,18 @@ class Poller:
             plan = self._plans[(profile.name, v3)] = (profile, oids, profile.walk_roots())
         return plan[1], plan[2]
 
-    async def _walk(self, device: str, session: SnmpSession, root: str) -> dict[str, Any]:
-        last = self._rows.get((device, root))
+    async def _walk(
+        self, device: str, session: SnmpSession, roots: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        """The columns' rows (index -> value), each column asked for the rows it had last
+        time (+1 to see its end in the same answer)."""
+        known = [n for n in (self._rows.get((device, root)) for root in roots) if n is not None]
         reps = self.max_repetitions
-        if last is not None:
-            reps = max(reps, min(last + 1, ADAPTIVE_MAX_REPETITIONS))
+        if known:
+            reps = max(reps, min(max(known) + 1, ADAPTIVE_MAX_REPETITIONS))
         reps = min(reps, session.max_repetitions)
         bulk = session.bulk
-        rows = await session.walk(root, reps)
+        columns = await session.walk_columns(roots, reps)
         if bulk and not session.bulk and reps > self.max_repetitions:
             # GETBULK went unanswered at more than the configured size, GETNEXT answered:
             # the larger answer was likely dropped (MTU, firewall). Blame the size first:
@@ -139,8 +142,9 @@ class Poller:
             session.max_repetitions = self.max_repetitions
             log.info("%s: GETBULK of %d unanswered: max-repetitions back to %d",
                      device, reps, self.max_repetitions)  # fmt: skip
-        self._rows[(device, root)] = len(rows)
-        return rows
+        for root in roots:
+            self._rows[(device, root)] = len(columns.get(root, ()))
+        return columns
 
     def _check_engine_id(
         self, device: str, value: object, ts: Any, samples: list[Sample]

@@ -23,6 +23,7 @@ from pysnmp.carrier.error import CarrierError
 from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
 
 from agent import snmp_fast
+from agent.snmp_columns import ColumnsWalk
 from agent.snmp_diagnose import diagnose
 from agent.snmp_errors import (
     SnmpAgentError,
@@ -35,13 +36,24 @@ from agent.snmp_errors import (
     SnmpTimeout,
 )
 from agent.snmp_pysnmp import PysnmpBackend, SnmpTooBig, to_snmp
-from agent.snmp_walk import DEFAULT_MAX_ROWS, Missing, Raw, Value, VarBind, WalkState
+from agent.snmp_walk import (
+    DEFAULT_MAX_ROWS,
+    Missing,
+    Raw,
+    Value,
+    VarBind,
+    WalkState,
+    normalize_oid,
+)
 from core.types import SnmpCredentials
 
 __all__ = ["SnmpError", "SnmpSession", "SnmpTimeout", "Value", "new_engine"]
 
 _log = logging.getLogger(__name__)
 MAX_GET_OIDS = 40  # stay well under common agents' varbind and PDU size limits
+# varbinds a GETBULK of several columns asks for: about 3.5 KB of interface counters, the
+# size of the largest single-column answer (max-repetitions 128); tooBig lowers it
+MAX_BULK_VARBINDS = 128
 _NO_SUCH_NAME = 2
 BACKENDS = ("auto", "fast", "pysnmp")
 
@@ -71,6 +83,8 @@ class SnmpSession:
         self.max_repetitions = max(1, max_repetitions)
         self.max_rows = max_rows
         self.bulk = bulk and self.credentials.version != "1"
+        self.columns = True  # several columns in one GETBULK, where the backend can
+        self.max_varbinds = MAX_BULK_VARBINDS  # in one such answer; tooBig lowers it
         self.notes: list[str] = []  # what the session learnt (bulk off, smaller requests)
         if backend not in BACKENDS:
             raise SnmpConfigError(self.where, f"unknown backend {backend!r}: use {BACKENDS}")
@@ -195,6 +209,54 @@ class SnmpSession:
             state.error.partial = state.rows  # type: ignore[attr-defined]
             raise state.error
         return state.rows
+
+    async def walk_columns(
+        self, roots: list[str], max_repetitions: int | None = None, max_rows: int | None = None
+    ) -> dict[str, dict[str, Value]]:
+        """Every row of each column in ``roots``: index (the OID after the column) -> value.
+        v2c over the fast backend asks for all open columns in one GETBULK a round trip;
+        otherwise (v1, v3, pysnmp, bulk off, an agent that refuses it) column by column as
+        :meth:`walk`. Raises SnmpLoop / SnmpTableTooBig with ``partial`` rows."""
+        reps = max(1, max_repetitions or self.max_repetitions)
+        limit = max_rows or self.max_rows
+        if not (self.columns and self.bulk and getattr(self._main, "columns", False)):
+            return await self._column_by_column(roots, reps, limit)
+        state = ColumnsWalk(roots, limit, self.where)
+        try:
+            while not state.done:
+                budget = self.max_varbinds
+                oids = state.request_oids(budget)
+                each = max(1, min(reps, budget // len(oids)))
+                try:
+                    state.feed(*await self._main.bulk_columns(oids, each))
+                except SnmpTooBig:
+                    if each * len(oids) == 1:
+                        raise SnmpAgentError(self.where, "tooBig for a single varbind") from None
+                    self.max_varbinds = max(1, each * len(oids) // 2)
+                    self._note(f"GETBULK of several columns lowered to {self.max_varbinds} "
+                               "varbinds (tooBig)")  # fmt: skip
+                except (SnmpTimeout, SnmpAgentError, SnmpBadResponse) as exc:
+                    if any(col.rows for col in state.columns.values()):
+                        raise
+                    # an agent that drops or refuses a GETBULK of several columns: one a
+                    # request from now on (walk() then finds out about bulk itself)
+                    self.columns = False
+                    self._note(f"GETBULK of several columns failed ({exc.kind}): one column "
+                               "a request")  # fmt: skip
+                    return await self._column_by_column(roots, reps, limit)
+        except SnmpError as exc:
+            raise await self._diagnosed(exc) from None
+        return state.result()
+
+    async def _column_by_column(
+        self, roots: list[str], reps: int, max_rows: int
+    ) -> dict[str, dict[str, Value]]:
+        out: dict[str, dict[str, Value]] = {}
+        for root in roots:
+            cut = len(normalize_oid(root)) + 1
+            rows = await self.walk(root, reps, max_rows)
+            out[root] = {oid[cut:]: value for oid, value in rows.items()}
+        return out
 
     async def _next_batch(self, state: WalkState, reps: int) -> tuple[list[VarBind], int]:
         backend = self._main

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 from typing import Any
 
 from gufo.snmp import SnmpVersion
@@ -29,9 +30,16 @@ from gufo.snmp.user import (
     User,
 )
 
-from agent.snmp_errors import SnmpAuthFailure, SnmpBadResponse, SnmpError, SnmpTimeout
+from agent import snmp_ber
+from agent.snmp_errors import (
+    SnmpAgentError,
+    SnmpAuthFailure,
+    SnmpBadResponse,
+    SnmpError,
+    SnmpTimeout,
+)
 from agent.snmp_pysnmp import SnmpTooBig, protocol_name
-from agent.snmp_walk import Missing, VarBind
+from agent.snmp_walk import Missing, Raw, VarBind
 from core.types import SnmpCredentials
 
 _AUTH: dict[str, Any] = {"MD5": Md5Key, "SHA": Sha1Key, "SHA224": Sha224Key,
@@ -40,6 +48,10 @@ _PRIV: dict[str, Any] = {"DES": DesKey, "AES": Aes128Key, "AES128": Aes128Key,
                          "AES192": Aes192Key, "AES256": Aes256Key}  # fmt: skip
 _END: VarBind = ("", Missing.END_OF_MIB_VIEW)
 RECV_BUFFER = 1 << 20  # large tables arrive in bursts from many devices at once
+_ERROR_STATUS = ("noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr",
+                 "noAccess", "wrongType", "wrongLength", "wrongEncoding", "wrongValue",
+                 "noCreation", "inconsistentValue", "resourceUnavailable", "commitFailed",
+                 "undoFailed", "authorizationError", "notWritable", "inconsistentName")  # fmt: skip
 
 
 def supports(creds: SnmpCredentials) -> bool:
@@ -90,6 +102,12 @@ class FastBackend:
         self._recv: Any = None
         self._ready = version is not None
         self._walks: dict[tuple[str, int | None], Any] = {}  # (root, reps) -> GetIter
+        # multi-column GETBULK (v2c): our own BER on gufo's connected socket
+        self.columns = credentials.version == "2c"
+        self._community = credentials.community.encode()
+        self._request_id = random.randrange(1, 1 << 30)
+        self._buffer = bytearray(65536)  # read into, not a fresh 64 KiB object each answer
+        self._view = memoryview(self._buffer)
 
     def set_timeout(self, timeout: float) -> None:
         self.timeout = timeout
@@ -109,7 +127,7 @@ class FastBackend:
                     ) from None
             except OSError as exc:
                 raise SnmpError(self.where, str(exc) or type(exc).__name__) from None
-            except StopAsyncIteration:
+            except (StopAsyncIteration, SnmpError):
                 raise
             except Exception as exc:  # gufo's SnmpError family and anything odd in decoding
                 raise _classify(exc, self.where) from None
@@ -242,6 +260,40 @@ class FastBackend:
             self._walks.pop(key, None)
             raise
         return self._batch(key, batch)
+
+    async def bulk_columns(
+        self, oids: list[bytes], max_repetitions: int
+    ) -> tuple[list[bytes], list[Raw]]:
+        """One GETBULK naming several columns (OIDs as BER content bytes, see
+        ``agent.snmp_columns``): the answer's OIDs (as bytes) and values. v2c only."""
+        self._request_id = self._request_id % 0x7FFFFFFF + 1
+        packet = snmp_ber.getbulk(
+            "2c", self.credentials.community, self._request_id, max_repetitions, oids
+        )
+        fd = self._fd
+        return await self._call(  # type: ignore[no-any-return]
+            lambda: os.write(fd, packet), self._recv_columns
+        )
+
+    def _recv_columns(self) -> tuple[list[bytes], list[Raw]]:
+        """The answer to the last ``bulk_columns``; BlockingIOError for a datagram that is not
+        (a late answer to an earlier request, another community): the request waits on."""
+        n = os.readv(self._fd, (self._buffer,))
+        response = snmp_ber.decode_response(bytes(self._view[:n]))
+        if (
+            response.request_id != self._request_id
+            or response.community != self._community
+            or response.version != 1
+        ):
+            raise BlockingIOError
+        status = response.error_status
+        if status:
+            name = _ERROR_STATUS[status] if 0 < status < len(_ERROR_STATUS) else str(status)
+            cls = SnmpTooBig if status == 1 else SnmpAgentError
+            err = cls(self.where, f"{name} at varbind {response.error_index} (GETBULK)")
+            err.status = status  # type: ignore[attr-defined]
+            raise err
+        return response.oids, response.values
 
     def _batch(self, key: tuple[str, int | None], batch: list[Any]) -> list[VarBind]:
         if batch and None not in batch:  # the walk goes on (`in` scans in C: no new list)

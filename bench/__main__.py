@@ -15,6 +15,7 @@ SUITES: dict[str, list[str]] = {
     "snmp": ["snmp_walk", "snmp_fleet"],
     "rules": ["rules_tick", "alarm_latency"],
     "records": ["journal"],
+    "instructions": ["instructions"],  # not in `make bench`: valgrind, and no peer figure
 }
 
 

@@ -9,12 +9,15 @@ exporter: its process's cpu_times), wall time for the fleet, and roomwatch's rat
 snmpsim itself is the slow part (~130 µs CPU a varbind), so wall time says more about
 it than about the clients: compare CPU per varbind. The peers walk ifTable + ifXTable;
 roomwatch is measured twice: its pipeline with the if-mib / ups-mib profiles (what it
-polls in production) and its adapter walking ifTable + ifXTable (the peers' OIDs).
+polls in production: every column of a device in the same GETBULKs, ``walk_columns``) and
+its adapter walking ifTable + ifXTable one table at a time (the peers' OIDs and requests).
+snmpsim answers at most 64 varbinds a GETBULK, whatever is asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import re
 import resource
@@ -156,55 +159,79 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def roomwatch_pipeline(devices: list[Device], adaptive: bool = True) -> Figure:
+class Tool:
+    """One client of the fleet: set up once, then ``round()`` polls the whole fleet once and
+    says (varbinds, CPU seconds, wall seconds). The tools take turns round by round, so
+    each one's median is taken over the same stretch of a shared, noisy machine."""
+
+    name = ""
+
+    def round(self) -> tuple[int, float, float]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+class Pipeline(Tool):
     """The agent's own path: Poller.poll per device (GET/GETBULK, parse, rates). The poller
     keeps one session per device and asks each column for the rows it had last time
     (max-repetitions from MAX_REPS up to ``agent.poller.ADAPTIVE_MAX_REPETITIONS``);
     ``adaptive=False`` pins it at MAX_REPS, as the peers are configured."""
-    from agent import poller as poller_mod
-    from agent.poller import Poller
-    from collector.profiles import load_profiles
 
-    ceiling = poller_mod.ADAPTIVE_MAX_REPETITIONS
-    if not adaptive:
-        poller_mod.ADAPTIVE_MAX_REPETITIONS = MAX_REPS
-    poller = Poller(load_profiles(), max_repetitions=MAX_REPS)
-    targets = [
-        Target(d.community, "snmp", "127.0.0.1", d.port,
-               "if-mib" if d.kind == "switch" else "ups-mib",
-               SnmpCredentials("2c", d.community), timeout=10, retries=1)
-        for d in devices
-    ]  # fmt: skip
-    counted = _count_varbinds()
+    def __init__(self, devices: list[Device], counted: _count_varbinds, adaptive: bool = True):
+        from agent import poller as poller_mod
+        from agent.poller import Poller
+        from collector.profiles import load_profiles
 
-    async def one_round(sem: asyncio.Semaphore) -> int:
-        async def poll(t: Target) -> int:
-            async with sem:
-                result = await poller.poll(t)
+        self._mod, self._adaptive, self._counted = poller_mod, adaptive, counted
+        ceiling = poller_mod.ADAPTIVE_MAX_REPETITIONS
+        how = f"adaptive max-repetitions {MAX_REPS}..{ceiling}" if adaptive else f"fixed {MAX_REPS}"
+        self.name = f"roomwatch pipeline (if-mib/ups-mib profiles, {how})"
+        self._ceiling = ceiling if adaptive else MAX_REPS
+        self.poller = Poller(load_profiles(), max_repetitions=MAX_REPS)
+        self.targets = [
+            Target(d.community, "snmp", "127.0.0.1", d.port,
+                   "if-mib" if d.kind == "switch" else "ups-mib",
+                   SnmpCredentials("2c", d.community), timeout=10, retries=1)
+            for d in devices
+        ]  # fmt: skip
+        self._runner = asyncio.Runner()
+        self._sem = self._runner.run(self._semaphore())
+        self.round()  # warm-up: rate baselines, sessions
+
+    @staticmethod
+    async def _semaphore() -> asyncio.Semaphore:
+        return asyncio.Semaphore(PARALLEL * 2)
+
+    async def _one_round(self) -> None:
+        async def poll(t: Target) -> None:
+            async with self._sem:
+                result = await self.poller.poll(t)
             assert result.ok, result.error
-            return len(result.samples)
 
-        return sum(await asyncio.gather(*(poll(t) for t in targets)))
+        await asyncio.gather(*(poll(t) for t in self.targets))
 
-    async def main() -> list[tuple[int, float, float]]:
-        sem = asyncio.Semaphore(PARALLEL * 2)
-        await one_round(sem)  # warm-up: rate baselines
-        rounds = []
-        for _ in range(ROUNDS):
-            counted.reset()
+    def round(self) -> tuple[int, float, float]:
+        saved = self._mod.ADAPTIVE_MAX_REPETITIONS
+        self._mod.ADAPTIVE_MAX_REPETITIONS = self._ceiling
+        try:
+            self._counted.reset()
             cpu0, t0 = _cpu_self(), time.perf_counter()
-            await one_round(sem)
-            rounds.append((counted.n, _cpu_self() - cpu0, time.perf_counter() - t0))
-        return rounds
+            self._runner.run(self._one_round())
+            return self._counted.n, _cpu_self() - cpu0, time.perf_counter() - t0
+        finally:
+            self._mod.ADAPTIVE_MAX_REPETITIONS = saved
 
-    try:
-        rounds = asyncio.run(main())
-    finally:
-        counted.undo()
-        poller.close()
-        poller_mod.ADAPTIVE_MAX_REPETITIONS = ceiling
-    how = f"adaptive max-repetitions {MAX_REPS}..{ceiling}" if adaptive else f"fixed {MAX_REPS}"
-    return median_figure(f"roomwatch pipeline (if-mib/ups-mib profiles, {how})", rounds)
+    def close(self) -> None:
+        self._runner.run(self._close())
+        self._runner.close()
+
+    async def _close(self) -> None:
+        self.poller.close()
+
+
+_IN_COLUMNS: contextvars.ContextVar[bool] = contextvars.ContextVar("in_columns", default=False)
 
 
 class _count_varbinds:
@@ -213,6 +240,7 @@ class _count_varbinds:
     def __init__(self) -> None:
         self.n = 0
         self._get, self._walk = SnmpSession.get, SnmpSession.walk
+        self._columns = SnmpSession.walk_columns
         counter = self
 
         async def get(self: SnmpSession, oids: list[str], strict: bool = False) -> dict:  # type: ignore[type-arg]
@@ -222,72 +250,98 @@ class _count_varbinds:
 
         async def walk(self: SnmpSession, root: str, *a: object, **kw: object) -> dict:  # type: ignore[type-arg]
             got = await counter._walk(self, root, *a, **kw)  # type: ignore[arg-type]
-            counter.n += len(got)
+            if not _IN_COLUMNS.get():  # column by column: walk_columns counts its rows
+                counter.n += len(got)
             return got
 
-        SnmpSession.get, SnmpSession.walk = get, walk  # type: ignore[method-assign]
+        async def columns(self: SnmpSession, roots: list[str], *a: object, **kw: object) -> dict:  # type: ignore[type-arg]
+            token = _IN_COLUMNS.set(True)
+            try:
+                got = await counter._columns(self, roots, *a, **kw)  # type: ignore[arg-type]
+            finally:
+                _IN_COLUMNS.reset(token)
+            counter.n += sum(map(len, got.values()))
+            return got
+
+        SnmpSession.get, SnmpSession.walk = get, walk  # type: ignore[method-assign,assignment]
+        SnmpSession.walk_columns = columns  # type: ignore[method-assign]
 
     def reset(self) -> None:
         self.n = 0
 
     def undo(self) -> None:
         SnmpSession.get, SnmpSession.walk = self._get, self._walk  # type: ignore[method-assign]
+        SnmpSession.walk_columns = self._columns  # type: ignore[method-assign]
 
 
-def roomwatch_walk(devices: list[Device]) -> Figure:
-    """The adapter alone walking ifTable + ifXTable of every switch: the peers' OIDs."""
-    switches = [d for d in devices if d.kind == "switch"]
+class AdapterWalk(Tool):
+    """The adapter alone walking ifTable + ifXTable of every switch, one table at a time:
+    the peers' OIDs and requests."""
 
-    async def main() -> list[tuple[int, float, float]]:
-        sessions = [
+    name = "roomwatch adapter walk ifTable+ifXTable"
+
+    def __init__(self, devices: list[Device]) -> None:
+        self._runner = asyncio.Runner()
+        self.sessions = self._runner.run(self._open(devices))
+        self.round()
+
+    @staticmethod
+    async def _open(devices: list[Device]) -> list[SnmpSession]:
+        return [
             SnmpSession("127.0.0.1", d.port, SnmpCredentials("2c", d.community), timeout=10,
                         max_repetitions=MAX_REPS)
-            for d in switches
+            for d in devices
+            if d.kind == "switch"
         ]  # fmt: skip
+
+    async def _walk_all(self) -> int:
         sem = asyncio.Semaphore(PARALLEL * 2)
 
         async def walk(s: SnmpSession) -> int:
             async with sem:
                 return sum([len(await s.walk(t)) for t in TABLES])
 
-        await asyncio.gather(*(walk(s) for s in sessions))
-        rounds = []
-        for _ in range(ROUNDS):
-            cpu0, t0 = _cpu_self(), time.perf_counter()
-            n = sum(await asyncio.gather(*(walk(s) for s in sessions)))
-            rounds.append((n, _cpu_self() - cpu0, time.perf_counter() - t0))
-        for s in sessions:
+        return sum(await asyncio.gather(*(walk(s) for s in self.sessions)))
+
+    def round(self) -> tuple[int, float, float]:
+        cpu0, t0 = _cpu_self(), time.perf_counter()
+        n = self._runner.run(self._walk_all())
+        return n, _cpu_self() - cpu0, time.perf_counter() - t0
+
+    def close(self) -> None:
+        for s in self.sessions:
             s.close()
-        return rounds
-
-    return median_figure("roomwatch adapter walk ifTable+ifXTable", asyncio.run(main()))
+        self._runner.close()
 
 
-def netsnmp(devices: list[Device]) -> Figure | None:
-    exe = shutil.which("snmpbulkwalk")
-    if exe is None:
-        return None
-    switches = [d for d in devices if d.kind == "switch"]
-    env = {**os.environ, "MIBS": ""}
-    jobs = [(d, t) for d in switches for t in TABLES]
+class NetSnmp(Tool):
+    """net-snmp ``snmpbulkwalk`` (C), PARALLEL processes at a time, each table of each switch."""
 
-    def walk(job: tuple[Device, str]) -> int:
+    name = f"net-snmp snmpbulkwalk ({PARALLEL} in parallel)"
+
+    def __init__(self, exe: str, devices: list[Device]) -> None:
+        self.exe = exe
+        self.env = {**os.environ, "MIBS": ""}
+        self.jobs = [(d, t) for d in devices if d.kind == "switch" for t in TABLES]
+        self.pool = ThreadPoolExecutor(PARALLEL)
+        self.round()
+
+    def _walk(self, job: tuple[Device, str]) -> int:
         d, table = job
         out = subprocess.run(
-            [exe, "-v2c", "-c", d.community, f"-Cr{MAX_REPS}", "-m", "", "-On", "-Oq",
+            [self.exe, "-v2c", "-c", d.community, f"-Cr{MAX_REPS}", "-m", "", "-On", "-Oq",
              "-t", "10", f"127.0.0.1:{d.port}", table],
-            check=True, capture_output=True, env=env,
+            check=True, capture_output=True, env=self.env,
         ).stdout  # fmt: skip
         return out.count(b"\n")
 
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        list(pool.map(walk, jobs))
-        rounds = []
-        for _ in range(ROUNDS):
-            cpu0, t0 = _cpu_children(), time.perf_counter()
-            n = sum(pool.map(walk, jobs))
-            rounds.append((n, _cpu_children() - cpu0, time.perf_counter() - t0))
-    return median_figure(f"net-snmp snmpbulkwalk ({PARALLEL} in parallel)", rounds)
+    def round(self) -> tuple[int, float, float]:
+        cpu0, t0 = _cpu_children(), time.perf_counter()
+        n = sum(self.pool.map(self._walk, self.jobs))
+        return n, _cpu_children() - cpu0, time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.pool.shutdown()
 
 
 def exporter_config(devices: list[Device]) -> str:
@@ -318,47 +372,53 @@ def exporter_config(devices: list[Device]) -> str:
     return str(yaml.safe_dump(modules, sort_keys=False))
 
 
-def exporter(devices: list[Device], tmp: Path) -> Figure | None:
-    exe = shutil.which("prometheus-snmp-exporter")
-    if exe is None:
-        return None
-    import psutil
+class Exporter(Tool):
+    """The Prometheus ``snmp_exporter`` (Debian package): PARALLEL scrapes at a time, one
+    module per switch (ifTable + ifXTable); its CPU is its process's cpu_times."""
 
-    switches = [d for d in devices if d.kind == "switch"]
-    conf = tmp / "snmp.yml"
-    conf.write_text(exporter_config(devices))
-    port = _free_tcp_port()
-    proc = subprocess.Popen(
-        [exe, f"--config.file={conf}", f"--web.listen-address=127.0.0.1:{port}",
-         "--log.level=error"],
-        stdout=subprocess.DEVNULL, stderr=open(tmp / "exporter.log", "wb"),  # noqa: SIM115
-    )  # fmt: skip
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/", proc, tmp / "exporter.log")
-        pproc = psutil.Process(proc.pid)
+    name = f"snmp_exporter ({PARALLEL} scrapes in parallel)"
 
-        def scrape(d: Device) -> int:
-            url = f"http://127.0.0.1:{port}/snmp?target=127.0.0.1:{d.port}&module={d.community}"
-            with urllib.request.urlopen(url, timeout=60) as resp:
-                text = resp.read().decode()
-            n = sum(1 for line in text.splitlines() if line.startswith(("if_", "ifx_")))
-            if n == 0:
-                raise RuntimeError(f"snmp_exporter returned no interface metrics: {text[:300]}")
-            return n
+    def __init__(self, exe: str, devices: list[Device], tmp: Path) -> None:
+        import psutil
 
-        with ThreadPoolExecutor(PARALLEL) as pool:
-            list(pool.map(scrape, switches))
-            rounds = []
-            for _ in range(ROUNDS):
-                c = pproc.cpu_times()
-                cpu0, t0 = c.user + c.system, time.perf_counter()
-                n = sum(pool.map(scrape, switches))
-                c = pproc.cpu_times()
-                rounds.append((n, c.user + c.system - cpu0, time.perf_counter() - t0))
-        return median_figure(f"snmp_exporter ({PARALLEL} scrapes in parallel)", rounds)
-    finally:
-        proc.terminate()
-        proc.wait(10)
+        self.switches = [d for d in devices if d.kind == "switch"]
+        conf = tmp / "snmp.yml"
+        conf.write_text(exporter_config(devices))
+        self.port = _free_tcp_port()
+        self.proc = subprocess.Popen(
+            [exe, f"--config.file={conf}", f"--web.listen-address=127.0.0.1:{self.port}",
+             "--log.level=error"],
+            stdout=subprocess.DEVNULL, stderr=open(tmp / "exporter.log", "wb"),  # noqa: SIM115
+        )  # fmt: skip
+        try:
+            _wait_http(f"http://127.0.0.1:{self.port}/", self.proc, tmp / "exporter.log")
+            self.pproc = psutil.Process(self.proc.pid)
+            self.pool = ThreadPoolExecutor(PARALLEL)
+            self.round()
+        except BaseException:
+            self.proc.terminate()
+            raise
+
+    def _scrape(self, d: Device) -> int:
+        url = f"http://127.0.0.1:{self.port}/snmp?target=127.0.0.1:{d.port}&module={d.community}"
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            text = resp.read().decode()
+        n = sum(1 for line in text.splitlines() if line.startswith(("if_", "ifx_")))
+        if n == 0:
+            raise RuntimeError(f"snmp_exporter returned no interface metrics: {text[:300]}")
+        return n
+
+    def round(self) -> tuple[int, float, float]:
+        c = self.pproc.cpu_times()
+        cpu0, t0 = c.user + c.system, time.perf_counter()
+        n = sum(self.pool.map(self._scrape, self.switches))
+        c = self.pproc.cpu_times()
+        return n, c.user + c.system - cpu0, time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        self.proc.terminate()
+        self.proc.wait(10)
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, deadline: float = 15) -> None:
@@ -380,31 +440,49 @@ def _ratio(ours: Figure, peer: Figure) -> str:
 
 def run() -> list[str]:
     lines = [f"snmp_fleet: {SWITCHES} x 48-port switches + {UPSS} UPSs on {SIMULATORS} snmpsim "
-             f"processes, median of {ROUNDS} rounds (one round = the whole fleet once), "
-             f"max-repetitions {MAX_REPS}"]  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="roomwatch-fleet-") as name, fleet(Path(name)) as devs:
-        tmp = Path(name)
-        figures: dict[str, Figure | None] = {}
-        steps: list[tuple[str, Callable[[], Figure | None]]] = [
-            ("pipeline", lambda: roomwatch_pipeline(devs)),
-            ("pipeline-fixed", lambda: roomwatch_pipeline(devs, adaptive=False)),
-            ("walk", lambda: roomwatch_walk(devs)),
-            ("netsnmp", lambda: netsnmp(devs)),
-            ("exporter", lambda: exporter(devs, tmp)),
-        ]
-        for key, step in steps:
-            figures[key] = step()
+             f"processes, median of {ROUNDS} rounds (one round = the whole fleet once; the "
+             f"tools take turns round by round), max-repetitions {MAX_REPS}"]  # fmt: skip
+    counted = _count_varbinds()
+    rounds: dict[str, list[tuple[int, float, float]]] = {}
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="roomwatch-fleet-") as name,
+            fleet(Path(name)) as devs,
+            ExitStack() as stack,
+        ):
+            tools: dict[str, Tool] = {}
+            makers: list[tuple[str, Callable[[], Tool | None]]] = [
+                ("pipeline", lambda: Pipeline(devs, counted)),
+                ("pipeline-fixed", lambda: Pipeline(devs, counted, adaptive=False)),
+                ("walk", lambda: AdapterWalk(devs)),
+                ("netsnmp", lambda: _maybe(shutil.which("snmpbulkwalk"), NetSnmp, devs)),
+                ("exporter", lambda: _maybe(shutil.which("prometheus-snmp-exporter"), Exporter,
+                                            devs, Path(name))),
+            ]  # fmt: skip
+            for key, make in makers:
+                tool = make()
+                if tool is not None:
+                    tools[key] = tool
+                    stack.callback(tool.close)
+            for _ in range(ROUNDS):
+                for key, tool in tools.items():
+                    rounds.setdefault(key, []).append(tool.round())
+            figures: dict[str, Figure | None] = {
+                key: median_figure(tool.name, rounds[key]) for key, tool in tools.items()
+            }
+    finally:
+        counted.undo()
     ours, walk = figures["pipeline"], figures["walk"]
     assert ours is not None and walk is not None
     for fig in figures.values():
         if fig is not None:
             lines.append("  " + fig.line())
     for key, label in (("netsnmp", "net-snmp snmpbulkwalk"), ("exporter", "snmp_exporter")):
-        peer = figures[key]
+        peer = figures.get(key)
         if peer is None:
             lines.append(f"  {label}: not installed")
             continue
-        fixed = figures["pipeline-fixed"]
+        fixed = figures.get("pipeline-fixed")
         pinned = f" ({_ratio(fixed, peer)} at fixed max-repetitions)" if fixed else ""
         lines.append(f"  CPU per varbind, {label} / roomwatch: pipeline {_ratio(ours, peer)}"
                      f"{pinned}, adapter walk {_ratio(walk, peer)} "
@@ -415,3 +493,8 @@ def run() -> list[str]:
     lines.append(f"  projected: {capacity:,.0f} 48-port switches per 60 s cycle on one core "
                  f"(pipeline {us:.1f} µs/varbind x {per_switch} varbinds a switch)")  # fmt: skip
     return lines
+
+
+def _maybe(exe: str | None, cls: Callable[..., Tool], *args: object) -> Tool | None:
+    """The peer's tool, or None where its program is not installed (said in the output)."""
+    return cls(exe, *args) if exe else None

@@ -57,18 +57,39 @@ class ParsedPoll:
 
 
 def _sample_maker() -> Callable[..., Sample]:
-    """``Sample(...)`` (positional arguments) at half the cost, for the per-row loops: a
-    frozen dataclass's ``__init__`` sets each slot through ``object.__setattr__``; this
-    sets the same slots through their descriptors. Falls back to ``Sample`` itself when
-    the class is not the slotted dataclass this expects."""
+    """``Sample(...)`` (positional arguments) at a fraction of the cost, for the per-row
+    loops: a frozen dataclass's ``__init__`` sets each slot through ``object.__setattr__``;
+    this sets the same slots directly (``core._slots``, in C) or through their descriptors
+    (in Python, where the C part is not built). Falls back to ``Sample`` itself when the
+    class is not the slotted dataclass this expects."""
     fields = dataclasses.fields(Sample)
+    defaults = [f.default for f in fields]
+    if any(d is dataclasses.MISSING for d in defaults[5:]) or len(fields) != 7:
+        return Sample
+    try:
+        from core import _slots  # type: ignore[attr-defined]
+
+        made = _slots.maker(Sample, tuple(f.name for f in fields), tuple(defaults[5:]))
+    except (ImportError, TypeError):
+        made = None
+    if made is not None and _same(made, Sample):
+        return made  # type: ignore[no-any-return]
+    return _descriptor_maker(fields, defaults)
+
+
+def _same(make: Callable[..., Sample], cls: Callable[..., Sample]) -> bool:
+    probe = ("d", "m", "i", 1.5, datetime(2026, 1, 1), "u", "t")
+    return bool(make(*probe) == cls(*probe) and make(*probe[:5]) == cls(*probe[:5]))
+
+
+def _descriptor_maker(
+    fields: tuple[dataclasses.Field, ...],  # type: ignore[type-arg]
+    defaults: list[object],
+) -> Callable[..., Sample]:
     slots = [Sample.__dict__.get(f.name) for f in fields]
     if not all(type(slot).__name__ == "member_descriptor" for slot in slots):
         return Sample
     setters = [slot.__set__ for slot in slots]  # type: ignore[union-attr]
-    defaults = [f.default for f in fields]
-    if any(d is dataclasses.MISSING for d in defaults[5:]) or len(fields) != 7:
-        return Sample
     new = object.__new__
     sd, sm, si, sv, st, su, sx = setters
     du: str = defaults[5]  # type: ignore[assignment]
@@ -137,7 +158,9 @@ class _Builder:
     def unknown(self, spec: MetricSpec, instance: str, reason: str) -> None:
         self.problems.append(f"{spec.name}[{instance}] ({spec.oid}): {reason}")
         self.samples.append(
-            Sample(self.device, spec.name, instance, None, self.ts, spec.unit, f"unknown: {reason}")
+            new_sample(
+                self.device, spec.name, instance, None, self.ts, spec.unit, f"unknown: {reason}"
+            )
         )
 
     def add(
@@ -155,7 +178,7 @@ class _Builder:
             return
         if spec.kind is MetricKind.INFO:
             self.samples.append(
-                Sample(
+                new_sample(
                     self.device, spec.name, instance, None, self.ts, spec.unit, decode_text(value)
                 )
             )
@@ -168,7 +191,7 @@ class _Builder:
             code = int(number)
             label = spec.values.get(code, f"unknown({code})")
             self.samples.append(
-                Sample(self.device, spec.name, instance, float(code), self.ts, spec.unit, label)
+                new_sample(self.device, spec.name, instance, float(code), self.ts, spec.unit, label)
             )
         elif spec.kind is MetricKind.COUNTER:
             # keep ints exact: a float cannot hold every 64-bit counter value
@@ -189,7 +212,7 @@ class _Builder:
                 self.unknown(spec, instance, reason)
                 return
             self.samples.append(
-                Sample(self.device, spec.name, instance, scaled, self.ts, spec.unit)
+                new_sample(self.device, spec.name, instance, scaled, self.ts, spec.unit)
             )
 
 
@@ -231,14 +254,17 @@ class _Columns:
     """
 
     def __init__(
-        self, values: Mapping[str, Raw], walked: Mapping[str, Mapping[str, Raw]] | None = None
+        self,
+        values: Mapping[str, Raw],
+        walked: Mapping[str, Mapping[str, Raw]] | None = None,
+        columns: Mapping[str, Mapping[str, Raw]] | None = None,
     ) -> None:
         self.values = values
         self.walked = walked or {}
         self._keys: list[str] | None = None
-        self._memo: dict[str, dict[str, Raw]] = {}
+        self._memo: dict[str, Mapping[str, Raw]] = dict(columns) if columns else {}
 
-    def rows(self, column: str) -> dict[str, Raw]:
+    def rows(self, column: str) -> Mapping[str, Raw]:
         """Index suffix -> value for every OID under ``column`` (computed once a column:
         do not change the dict returned)."""
         got = self._memo.get(column)
@@ -260,7 +286,7 @@ class _Columns:
 
 def _parse_table(table: TableSpec, columns: _Columns, out: _Builder) -> None:
     labels: dict[str, str] = {}
-    label_rows: dict[str, Raw] = {}
+    label_rows: Mapping[str, Raw] = {}
     if table.instance_label:
         label_rows = columns.rows(table.instance_label)
     if not label_rows and table.instance_label_fallback:
@@ -347,24 +373,41 @@ def _plain(
     :meth:`_Builder.add`, which still takes every value this loop would have to refuse."""
     append, device, ts = out.samples.append, out.device, out.ts
     name, unit, kind, scale = spec.name, spec.unit, spec.kind, spec.scale
-    labels_of = spec.values
-    for index in order:
-        value = rows[index]
-        if kind is MetricKind.INFO and value is not None:
-            append(
-                new_sample(
-                    device, name, labels.get(index, index), None, ts, unit, decode_text(value)
-                )
-            )
-        elif type(value) is int and kind is MetricKind.ENUM:
-            code = int(float(value))
-            label = labels_of.get(code, f"unknown({code})")
-            append(new_sample(device, name, labels.get(index, index), float(code), ts, unit, label))
-        elif type(value) is int and kind is MetricKind.GAUGE:
-            number = _scaled(float(value), scale)
+    add = out.add  # rows these loops leave to _Builder.add (its checks and messages)
+    if kind is MetricKind.INFO:
+        for index in order:
+            value = rows[index]
+            label = labels.get(index, index)
+            if value is None:
+                add(spec, label, value, f"{column}.{index}", {}, None)
+            else:
+                append(new_sample(device, name, label, None, ts, unit, decode_text(value)))
+    elif kind is MetricKind.ENUM:
+        labels_of = spec.values
+        for index in order:
+            value = rows[index]
+            if type(value) is not int:
+                add(spec, labels.get(index, index), value, f"{column}.{index}", {}, None)
+                continue
+            code = value if -_EXACT <= value <= _EXACT else int(float(value))
+            text = labels_of.get(code)
+            if text is None:
+                text = f"unknown({code})"
+            append(new_sample(device, name, labels.get(index, index), float(code), ts, unit, text))
+    elif kind is MetricKind.GAUGE:
+        for index in order:
+            value = rows[index]
+            if type(value) is not int:
+                add(spec, labels.get(index, index), value, f"{column}.{index}", {}, None)
+                continue
+            number = float(value) if scale == 1 else round(value * scale, 9)
             append(new_sample(device, name, labels.get(index, index), number, ts, unit))
-        else:
-            out.add(spec, labels.get(index, index), value, f"{column}.{index}", {}, None)
+    else:
+        for index in order:
+            add(spec, labels.get(index, index), rows[index], f"{column}.{index}", {}, None)
+
+
+_EXACT = 1 << 53  # ints a float holds exactly
 
 
 @lru_cache(maxsize=1 << 16)
@@ -402,11 +445,14 @@ def parse_rows(
     values: Mapping[str, Raw],
     ts: datetime,
     walked: Mapping[str, Mapping[str, Raw]] | None = None,
+    columns: Mapping[str, Mapping[str, Raw]] | None = None,
 ) -> ParsedRows:
-    """Like :func:`parse`, with counters as :data:`CounterRow` tuples. ``walked`` (column
-    OID -> the rows its walk returned, keyed by full OID) may hold the table columns apart
-    from ``values``: the same samples as with everything merged into ``values``."""
-    columns = _Columns(values, walked)
+    """Like :func:`parse`, with counters as :data:`CounterRow` tuples. The table columns
+    may come apart from ``values``: ``walked`` (column OID -> the rows its walk returned,
+    keyed by full OID) or ``columns`` (column OID -> index -> value, as
+    ``SnmpSession.walk_columns`` returns them); the same samples as with everything merged
+    into ``values``."""
+    found = _Columns(values, walked, columns)
     out = _Builder(device, ts)
     for spec in profile.scalars:
         if spec.oid in values:
@@ -415,7 +461,7 @@ def parse_rows(
         else:
             out.unknown(spec, spec.instance, "not in the reply")
     for table in profile.tables:
-        _parse_table(table, columns, out)
+        _parse_table(table, found, out)
     ticks = values.get(SYS_UPTIME_OID)
     uptime = int(ticks) if isinstance(ticks, int) and not isinstance(ticks, bool) else None
     return ParsedRows(out.samples, out.counters, out.problems, uptime)
@@ -426,6 +472,6 @@ def health_samples(
 ) -> list[Sample]:
     """``device_up`` and ``poll_duration_seconds``, emitted on every poll."""
     return [
-        Sample(device, "device_up", "", 1.0 if up else 0.0, ts, "", reason),
-        Sample(device, "poll_duration_seconds", "", round(duration, 6), ts, "s"),
+        new_sample(device, "device_up", "", 1.0 if up else 0.0, ts, "", reason),
+        new_sample(device, "poll_duration_seconds", "", round(duration, 6), ts, "s"),
     ]

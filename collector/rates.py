@@ -159,7 +159,7 @@ class RateTracker:
             self.discarded[device] = self.discarded.get(device, 0) + over
         if rows:
             count = float(self.discarded.get(device, 0))
-            append(Sample(device, DISCARDED_METRIC, "", count, ts))
+            append(new_sample(device, DISCARDED_METRIC, "", count, ts))
         return out
 
     def _seconds(

@@ -8,28 +8,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from core.config import Settings
 from core.types import Role
-from dashboard.app import create_app
-from dashboard.serve import WebServer
 from records import journal
 from records.access.forms import local_input
 from store.accounts import create_user
 from store.db import session_factory
 from store.models import Room
 from store.models_access import AccessEntry
-from tests.e2e.browser import chromium_page, chromium_path
+from tests.e2e.browser import PASSWORD, chromium_page, chromium_path, login, served
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(chromium_path() is None, reason="Chromium not installed: make system-deps"),
 ]
-PASSWORD = "correct horse battery"
 
 
 @dataclass
@@ -44,28 +39,13 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
         s.add(Room(name="A101", title_zh="一号机房", title_en="Machine room A101"))
         create_user(s, "zhangsan", PASSWORD, Role.DUTY, "张三")
         create_user(s, "boss", PASSWORD, Role.SUPERVISOR, "王主管")
-    app = create_app(Settings(secret_key="e2e-secret"), engine=sqlite_engine)
-    web = WebServer(app, "127.0.0.1", 0)
-    web.start()
-    try:
-        yield Site(web.url, sqlite_engine)
-    finally:
-        web.stop()
-
-
-def _login(page: Any, url: str, user: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/access/")
-    assert "/login" in page.url
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/access/")
+    with served(sqlite_engine) as url:
+        yield Site(url, sqlite_engine)
 
 
 def test_visitor_registered_approved_signed_in_and_out(site: Site, tmp_path: Path) -> None:
     with chromium_page() as page:
-        _login(page, site.url, "zhangsan")
+        login(page, site.url, "zhangsan", "/access/")
         page.click("a.acc-new")
         page.wait_for_url(f"{site.url}/access/new")
         page.select_option("select[name=room]", label="A101 一号机房")
@@ -86,13 +66,13 @@ def test_visitor_registered_approved_signed_in_and_out(site: Site, tmp_path: Pat
         assert "110***********1234" in page.content() and "待批准" in page.content()
         entry_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
 
-        _login(page, site.url, "boss")
+        login(page, site.url, "boss", "/access/")
         row = page.locator("#requested tr", has_text="李明")
         row.locator("button[type=submit]").click()
         page.wait_for_load_state()
         assert page.locator("#requested tr", has_text="李明").count() == 0
 
-        _login(page, site.url, "zhangsan")
+        login(page, site.url, "zhangsan", "/access/")
         page.locator("#approved tr", has_text="李明").locator("button[type=submit]").click()
         page.wait_for_load_state()
         inside = page.locator("#inside tr", has_text="李明")

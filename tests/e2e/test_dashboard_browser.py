@@ -6,28 +6,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from core.config import Settings
 from core.types import Role, Sample
-from dashboard.app import create_app
-from dashboard.serve import WebServer
 from inventory.ledger import seed_room
 from rules.service import RuleRunner
 from store import timeseries
 from store.accounts import create_user
 from store.db import session_factory
 from store.models import Alarm, AuditEntry
-from tests.e2e.browser import chromium_page, chromium_path
+from tests.e2e.browser import PASSWORD, chromium_page, chromium_path, login, served
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(chromium_path() is None, reason="Chromium not installed: make system-deps"),
 ]
-PASSWORD = "correct horse battery"
 ROOM = {
     "room": {"name": "A101", "title_zh": "一号机房", "title_en": "Machine room A101"},
     "racks": [{"name": "A01"}],
@@ -57,27 +52,13 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
         ])  # fmt: skip
     with factory() as s, s.begin():
         RuleRunner.from_paths().tick(s, now)
-    app = create_app(Settings(secret_key="e2e-secret"), engine=sqlite_engine)
-    web = WebServer(app, "127.0.0.1", 0)
-    web.start()
-    try:
-        yield Site(web.url, sqlite_engine)
-    finally:
-        web.stop()
-
-
-def _login(page: Any, url: str, user: str) -> None:
-    page.goto(f"{url}/")
-    assert "/login" in page.url  # every page needs a login
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/")
+    with served(sqlite_engine) as url:
+        yield Site(url, sqlite_engine)
 
 
 def test_duty_sees_the_alarm_and_acknowledges_it(site: Site, tmp_path: Path) -> None:
     with chromium_page() as page:
-        _login(page, site.url, "zhangsan")
+        login(page, site.url, "zhangsan")
         banner = page.locator(".banner").first.inner_text()
         assert "严重" in banner  # critical, in words as well as colour
         assert "一号 UPS" in page.content()
@@ -98,7 +79,7 @@ def test_duty_sees_the_alarm_and_acknowledges_it(site: Site, tmp_path: Path) -> 
 
 def test_readonly_has_no_ack_button_and_language_switches(site: Site) -> None:
     with chromium_page() as page:
-        _login(page, site.url, "guest")
+        login(page, site.url, "guest")
         page.goto(f"{site.url}/alarms/")
         assert page.locator("input[name=comment]").count() == 0
         page.click("button[name=lang][value=en]")

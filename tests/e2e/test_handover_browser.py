@@ -7,29 +7,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from core.config import Settings
 from core.duty import ShiftSlot
 from core.types import Role
-from dashboard.app import create_app
-from dashboard.serve import WebServer
 from records import journal
 from records.handover import service
 from store.accounts import create_user
 from store.db import session_factory
 from store.models import Alarm
 from store.models_handover import Handover
-from tests.e2e.browser import chromium_page, chromium_path
+from tests.e2e.browser import PASSWORD, chromium_page, chromium_path, login, served
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(chromium_path() is None, reason="Chromium not installed: make system-deps"),
 ]
-PASSWORD = "correct horse battery"
 
 
 @dataclass
@@ -53,27 +48,14 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
         hid = service.open_handover(
             s, ShiftSlot("night", start - timedelta(hours=12), start, ("zhang",)),
             ShiftSlot("day", start, start + timedelta(hours=12), ("wang",)), now).id  # fmt: skip
-    app = create_app(Settings(secret_key="e2e-secret"), engine=sqlite_engine)
-    web = WebServer(app, "127.0.0.1", 0)
-    web.start()
-    try:
-        yield Site(web.url, sqlite_engine, hid)
-    finally:
-        web.stop()
-
-
-def _login(page: Any, url: str, user: str, target: str) -> None:
-    page.goto(f"{url}{target}")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}{target}")
+    with served(sqlite_engine) as url:
+        yield Site(url, sqlite_engine, hid)
 
 
 def test_both_sign_face_to_face(site: Site, tmp_path: Path) -> None:
     target = f"/handover/{site.handover_id}"
     with chromium_page() as page:
-        _login(page, site.url, "zhang", target)
+        login(page, site.url, "zhang", target)
         gate = page.locator(".handover-gate")
         assert "值班情况未填写" in gate.inner_text()
         assert gate.evaluate("e => getComputedStyle(e).color") == "rgb(179, 38, 30)"

@@ -13,23 +13,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from core.config import Settings
 from core.types import Role
-from dashboard.app import create_app
-from dashboard.serve import WebServer
 from records import journal
 from records.inspection import sheets, templates
 from store.accounts import create_user
 from store.db import session_factory
 from store.models import Room
 from store.models_inspection import InspectionSheet
-from tests.e2e.browser import chromium_page, chromium_path
+from tests.e2e.browser import PASSWORD, chromium_page, chromium_path, login, served
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(chromium_path() is None, reason="Chromium not installed: make system-deps"),
 ]
-PASSWORD = "correct horse battery"
 TOUCH = 44  # px: the smallest comfortable finger target
 
 
@@ -52,21 +48,8 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
         templates.install_default(s, room.id, now)
         s.flush()
         sheet_id = sheets.open_sheet(s, room, now, kind="scheduled", slot="A101@09:00").id
-    app = create_app(Settings(secret_key="e2e-secret"), engine=sqlite_engine)
-    web = WebServer(app, "127.0.0.1", 0)
-    web.start()
-    try:
-        yield Site(web.url, sqlite_engine, sheet_id)
-    finally:
-        web.stop()
-
-
-def _login(page: Any, url: str, user: str, target: str) -> None:
-    page.goto(f"{url}{target}")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}{target}")
+    with served(sqlite_engine) as url:
+        yield Site(url, sqlite_engine, sheet_id)
 
 
 def _big(locator: Any) -> None:
@@ -77,7 +60,7 @@ def _big(locator: Any) -> None:
 def test_fill_abnormal_item_sign_and_frozen_on_a_tablet(site: Site, tmp_path: Path) -> None:
     target = f"/inspection/{site.sheet_id}"
     with chromium_page(width=1024, height=768) as page:  # a tablet in landscape
-        _login(page, site.url, "zhang", target)
+        login(page, site.url, "zhang", target)
         items = page.locator("li.insp-item")
         assert items.count() == 6
         first = items.nth(0)

@@ -9,27 +9,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from core.config import Settings
 from core.types import Role
-from dashboard.app import create_app
-from dashboard.serve import WebServer
 from inventory.loans_carryover import carry_over
 from store.accounts import create_user
 from store.db import session_factory
 from store.models import AuditEntry, Device, Room
 from store.models_ledger import Loan, StockTakeItem
-from tests.e2e.browser import chromium_page, chromium_path
+from tests.e2e.browser import PASSWORD, chromium_page, chromium_path, login, served
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(chromium_path() is None, reason="Chromium not installed: make system-deps"),
 ]
-PASSWORD = "correct horse battery"
 
 
 @dataclass
@@ -51,29 +46,14 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
                      device_type="tool", asset_tag="TOOL-001", title_zh="万用表",
                      community=""))  # fmt: skip
         create_user(s, "zhangsan", PASSWORD, Role.DUTY, "张三")
-    app = create_app(Settings(secret_key="e2e-secret"), engine=sqlite_engine)
-    web = WebServer(app, "127.0.0.1", 0)
-    web.start()
-    try:
-        yield Site(web.url, sqlite_engine)
-    finally:
-        web.stop()
-
-
-def _login(page: Any, url: str, user: str, path: str = "/ledger/loans") -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}{path}")
-    assert "/login" in page.url
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}{path}")
+    with served(sqlite_engine) as url:
+        yield Site(url, sqlite_engine)
 
 
 def test_lend_the_key_and_take_it_back_damaged(site: Site, tmp_path: Path) -> None:
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     with chromium_page() as page:
-        _login(page, site.url, "zhangsan")
+        login(page, site.url, "zhangsan", "/ledger/loans")
         form = page.locator("form.ledger-form")
         form.locator("select[name=device_id]").select_option(label="key-a101 [KEY-001]")
         form.locator("input[name=borrower]").fill("王强（华信机电）")
@@ -123,7 +103,7 @@ def test_stocktake_by_typing_tags(site: Site) -> None:
     """盘存: tags typed as found; what was not found is missing at close, a stray tag is
     recorded; both discrepancies are resolved with a note."""
     with chromium_page() as page:
-        _login(page, site.url, "zhangsan", "/ledger/stocktake")
+        login(page, site.url, "zhangsan", "/ledger/stocktake")
         page.locator("form.ledger-form button[type=submit]").click()
         page.wait_for_url(re.compile(r"/ledger/stocktake/\d+$"))
         for tag in ("KEY-001", "STRAY-9"):

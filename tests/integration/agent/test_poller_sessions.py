@@ -58,33 +58,40 @@ async def test_one_session_per_device_and_no_descriptor_leak(sim_room: SimRoom) 
 async def test_columns_asked_for_their_rows_and_learnt_limits_kept(
     sim_room: SimRoom, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked: list[tuple[str, int | None]] = []
-    walk = SnmpSession.walk
+    asked: list[tuple[tuple[str, ...], int | None]] = []
+    walked: list[int | None] = []
+    columns, walk = SnmpSession.walk_columns, SnmpSession.walk
 
-    async def spy(self: SnmpSession, root: str, reps: int | None = None, *a: object) -> object:
-        asked.append((root, reps))
-        return await walk(self, root, reps)
+    async def spy_columns(
+        self: SnmpSession, roots: list[str], reps: int | None = None, *a: object
+    ) -> object:
+        asked.append((tuple(roots), reps))
+        return await columns(self, roots, reps)
 
-    monkeypatch.setattr(SnmpSession, "walk", spy)
+    async def spy_walk(self: SnmpSession, root: str, reps: int | None = None, *a: object) -> object:
+        walked.append(reps)
+        return await walk(self, root, reps, *a)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SnmpSession, "walk_columns", spy_columns)
+    monkeypatch.setattr(SnmpSession, "walk", spy_walk)
     poller = Poller(load_profiles(), max_repetitions=10)
     target = switch(sim_room)
     try:
         assert (await poller.poll(target)).ok
-        first = dict(asked)
-        assert set(first.values()) == {10}  # nothing known yet: the configured value
+        assert asked and {reps for _, reps in asked} == {10}  # nothing known: the configured
+        assert walked == []  # v2c: every column in the same GETBULKs, no walk of one column
         asked.clear()
         assert (await poller.poll(target)).ok
         rows = {root: n for (device, root), n in poller._rows.items()}
-        for root, reps in asked:  # 24 ports: 25 rows asked, one answer a column
-            expected = max(10, min(rows[root] + 1, poller_mod.ADAPTIVE_MAX_REPETITIONS))
-            assert reps == expected
-        assert any(reps == 25 for _, reps in asked)
+        for roots, reps in asked:  # 24 ports: 25 rows asked, to see every column's end
+            most = max(rows[root] for root in roots)
+            assert reps == max(10, min(most + 1, poller_mod.ADAPTIVE_MAX_REPETITIONS)) == 25
         session = poller._sessions[target.device][1]
         session.max_repetitions = 4  # as if the agent had answered tooBig
         session.bulk = False  # ... and mishandled GETBULK
         asked.clear()
         assert (await poller.poll(target)).ok
-        assert max(reps or 0 for _, reps in asked) == 4
+        assert walked and max(reps or 0 for reps in walked) == 4  # column by column, GETNEXT
         assert poller._sessions[target.device][1].bulk is False
     finally:
         poller.close()
@@ -96,10 +103,10 @@ class FakeSession:
     def __init__(self, drops_above: int) -> None:
         self.bulk, self.max_repetitions, self.drops_above = True, 128, drops_above
 
-    async def walk(self, root: str, reps: int) -> dict[str, int]:
+    async def walk_columns(self, roots: list[str], reps: int) -> dict[str, dict[str, int]]:
         if self.bulk and reps > self.drops_above:
             self.bulk = False  # what SnmpSession does when only GETNEXT answers
-        return {f"{root}.{i}": i for i in range(1, 49)}
+        return {root: {str(i): i for i in range(1, 49)} for root in roots}
 
 
 @pytest.mark.parametrize(
@@ -114,5 +121,5 @@ async def test_a_dropped_large_bulk_lowers_the_size_before_turning_bulk_off(
     poller = Poller(load_profiles(), max_repetitions=10)
     session = FakeSession(drops_above)
     for _ in range(3):  # learn 48 rows, then ask for 49, then settle
-        await poller._walk("d", session, "1.3.6.1.2.1.2.2.1.8")  # type: ignore[arg-type]
+        await poller._walk("d", session, ["1.3.6.1.2.1.2.2.1.8"])  # type: ignore[arg-type]
     assert (session.bulk, session.max_repetitions) == (bulk_after, ceiling_after)

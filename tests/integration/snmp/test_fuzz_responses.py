@@ -6,9 +6,6 @@ another exception, never a hang."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -19,6 +16,7 @@ from hypothesis import strategies as st
 from agent.snmp import SnmpSession
 from agent.snmp_errors import SnmpError, SnmpLoop
 from core.types import SnmpCredentials
+from tests.fixtures.udp import Responder as UdpResponder
 
 pytestmark = pytest.mark.snmp
 BACKENDS = ["fast", "pysnmp"]
@@ -49,35 +47,12 @@ def _zero_error_fields(data: bytearray, pdu_at: int) -> None:
         at += 2 + length
 
 
-class Responder:
-    """One UDP socket; each datagram is answered with what the current mutator returns."""
+class Responder(UdpResponder):
+    """The raw agent whose replies the tests change: ``mutate`` (a well-formed echo first)."""
 
     def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.05)
-        self.port = int(self.sock.getsockname()[1])
         self.mutate: Mutator = lambda req: [as_response(req)]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                request, peer = self.sock.recvfrom(65535)
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            for reply in self.mutate(request):
-                with contextlib.suppress(OSError):
-                    self.sock.sendto(reply, peer)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
+        super().__init__(lambda req: self.mutate(req))
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +62,13 @@ def responder() -> Iterator[Responder]:
     r.close()
 
 
-async def _exercise(port: int, backend: str, walk: bool) -> None:
+async def _exercise(port: int, backend: str, walk: bool | str) -> None:
     s = SnmpSession("127.0.0.1", port, SnmpCredentials("2c", "public"), timeout=0.15,
                     retries=0, backend=backend, max_rows=50)  # fmt: skip
     try:
-        if walk:
+        if walk == "columns":  # several columns in one GETBULK: our own BER decoder
+            await s.walk_columns(["1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.8"], 5)
+        elif walk:
             await s.walk("1.3.6.1.2.1.2.2.1.2", max_repetitions=5)
         else:
             await s.get(["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.3.0"])
@@ -101,7 +78,7 @@ async def _exercise(port: int, backend: str, walk: bool) -> None:
         s.close()
 
 
-def _run_bounded(port: int, backend: str, walk: bool) -> None:
+def _run_bounded(port: int, backend: str, walk: bool | str) -> None:
     started = time.monotonic()
     asyncio.run(asyncio.wait_for(_exercise(port, backend, walk), 5))
     assert time.monotonic() - started < 5
@@ -167,6 +144,24 @@ def test_agent_stuck_on_one_oid_is_a_loop(responder: Responder, backend: str, bu
     asyncio.run(asyncio.wait_for(walk(), 5))
 
 
+def test_agent_stuck_in_a_walk_of_several_columns_is_a_loop(responder: Responder) -> None:
+    responder.mutate = lambda req: [stuck_reply(req, "1.3.6.1.2.1.2.2.1.2.7")]
+    roots = ["1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.2.2.1.8"]
+
+    async def walk() -> None:
+        s = SnmpSession("127.0.0.1", responder.port, SnmpCredentials("2c", "public"),
+                        timeout=0.3, retries=0)  # fmt: skip
+        try:
+            with pytest.raises(SnmpLoop) as info:
+                await s.walk_columns(roots)
+        finally:
+            s.close()
+        assert info.value.partial == {roots[0]: {"7": 1}, roots[1]: {}}  # type: ignore[attr-defined]
+        assert "1.3.6.1.2.1.2.2.1.2.7 after 1.3.6.1.2.1.2.2.1.2.7" in str(info.value)
+
+    asyncio.run(asyncio.wait_for(walk(), 5))
+
+
 _mutation = st.one_of(
     st.binary(max_size=64).map(lambda junk: lambda req: [junk]),
     st.integers(0, 80).map(lambda n: lambda req: [as_response(req)[:n]]),
@@ -187,13 +182,13 @@ def _flip(data: bytes, at: int, value: int) -> bytes:
     return bytes(buf)
 
 
-@pytest.mark.parametrize("walk", [False, True], ids=["get", "walk"])
+@pytest.mark.parametrize("walk", [False, True, "columns"], ids=["get", "walk", "columns"])
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(mutate=_mutation)
 def test_broken_replies_end_as_errors_fast(
-    responder: Responder, walk: bool, mutate: Mutator
+    responder: Responder, walk: bool | str, mutate: Mutator
 ) -> None:
     responder.mutate = mutate
     _run_bounded(responder.port, "fast", walk)

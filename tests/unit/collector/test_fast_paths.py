@@ -3,7 +3,9 @@ reference path (``parse`` + ``RateTracker.update``) gives, for good and bad valu
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -158,6 +160,17 @@ def test_new_sample_is_a_sample(args: tuple[Any, ...]) -> None:
     assert made == ref and hash(made) == hash(ref) and repr(made) == repr(ref)
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.value = 2.0  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(made)) == ref and copy.copy(made) == ref
+
+
+def test_samples_are_made_in_c_where_it_is_built() -> None:
+    from core import _slots  # type: ignore[attr-defined]  # make install builds it
+
+    assert type(new_sample).__name__ == "builtin_function_or_method"
+    with pytest.raises(TypeError, match="takes 5 to 7 values"):
+        new_sample("d", "m")
+    with pytest.raises(TypeError, match="no plain slot"):
+        _slots.maker(Sample, ("device", "metric", "instance", "value", "ts", "unit", "nope"), ())
 
 
 @pytest.mark.parametrize(
