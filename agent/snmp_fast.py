@@ -32,13 +32,12 @@ from gufo.snmp.user import (
 
 from agent import snmp_ber
 from agent.snmp_errors import (
-    SnmpAgentError,
     SnmpAuthFailure,
     SnmpBadResponse,
     SnmpError,
     SnmpTimeout,
 )
-from agent.snmp_pysnmp import SnmpTooBig, protocol_name
+from agent.snmp_pysnmp import SnmpTooBig, protocol_name, status_error
 from agent.snmp_walk import Missing, Raw, VarBind
 from core.types import SnmpCredentials
 
@@ -48,10 +47,6 @@ _PRIV: dict[str, Any] = {"DES": DesKey, "AES": Aes128Key, "AES128": Aes128Key,
                          "AES192": Aes192Key, "AES256": Aes256Key}  # fmt: skip
 _END: VarBind = ("", Missing.END_OF_MIB_VIEW)
 RECV_BUFFER = 1 << 20  # large tables arrive in bursts from many devices at once
-_ERROR_STATUS = ("noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr",
-                 "noAccess", "wrongType", "wrongLength", "wrongEncoding", "wrongValue",
-                 "noCreation", "inconsistentValue", "resourceUnavailable", "commitFailed",
-                 "undoFailed", "authorizationError", "notWritable", "inconsistentName")  # fmt: skip
 
 
 def supports(creds: SnmpCredentials) -> bool:
@@ -286,13 +281,9 @@ class FastBackend:
             or response.version != 1
         ):
             raise BlockingIOError
-        status = response.error_status
-        if status:
-            name = _ERROR_STATUS[status] if 0 < status < len(_ERROR_STATUS) else str(status)
-            cls = SnmpTooBig if status == 1 else SnmpAgentError
-            err = cls(self.where, f"{name} at varbind {response.error_index} (GETBULK)")
-            err.status = status  # type: ignore[attr-defined]
-            raise err
+        if response.error_status:
+            at = f"varbind {response.error_index} (GETBULK)"
+            raise status_error(self.where, response.error_status, at)
         return response.oids, response.values
 
     def _batch(self, key: tuple[str, int | None], batch: list[Any]) -> list[VarBind]:

@@ -69,6 +69,15 @@ class SnmpTooBig(SnmpAgentError):
     kind = "too_big"
 
 
+def status_error(where: str, status: int, at: str) -> SnmpAgentError:
+    """An agent's error-status as the error to raise, "<name> at <at>" with the name RFC 3416
+    gives it (the number where it gives none); SnmpTooBig for tooBig. Both backends use it."""
+    cls = SnmpTooBig if status == _TOO_BIG else SnmpAgentError
+    err = cls(where, f"{rfc1905.errorStatus.clone(status).prettyPrint()} at {at}")
+    err.status = status  # type: ignore[attr-defined]
+    return err
+
+
 def protocol_name(name: str) -> str:
     """A protocol name as the key of AUTH_PROTOCOLS / PRIV_PROTOCOLS ("sha-256" -> "SHA256")."""
     up = name.strip().upper()
@@ -222,10 +231,7 @@ class PysnmpBackend:
         if err_stat and int(err_stat):
             idx = int(err_idx or 0)
             oid = str(var_binds[idx - 1][0]) if 0 < idx <= len(var_binds) else "?"
-            cls = SnmpTooBig if int(err_stat) == _TOO_BIG else SnmpAgentError
-            err = cls(self.where, f"{err_stat.prettyPrint()} at {oid}")
-            err.status = int(err_stat)  # type: ignore[attr-defined]
-            raise err
+            raise status_error(self.where, int(err_stat), oid)
 
     async def get(self, oids: list[str]) -> list[VarBind]:
         target = await self._target()

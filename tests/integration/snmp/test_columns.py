@@ -13,6 +13,8 @@ from pysnmp.proto import api, rfc1902
 
 from agent.simroom import SimRoom
 from agent.snmp import SnmpSession
+from agent.snmp_errors import SnmpAgentError
+from agent.snmp_pysnmp import SnmpTooBig
 from core.types import SnmpCredentials
 from tests.fixtures.aio import run_async
 from tests.fixtures.snmpd import Snmpd, credentials_for
@@ -107,8 +109,9 @@ class SmallAgent(Responder):
     than ``limit`` varbinds gets tooBig (as some switches answer), others the rows of a
     3-column, 6-row table (pysnmp's own encoder)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, refuse_from: int | None = None) -> None:
         self.limit, self.asked = limit, []  # type: list[int]
+        self.refuse_from = refuse_from  # from this request on, several columns get genErr
         self.view = sorted(
             ((tuple(int(x) for x in f"1.3.6.1.2.1.2.2.1.{c}.{i}".split(".")), c * 100 + i)
              for c in (2, 7, 8) for i in range(1, 7)),
@@ -125,6 +128,12 @@ class SmallAgent(Responder):
         self.asked.append(reps * len(starts))
         out = v2c.apiMessage.get_response(msg)
         rpdu = v2c.apiMessage.get_pdu(out)
+        refuse = self.refuse_from is not None and len(self.asked) > self.refuse_from
+        if refuse and len(starts) > 1:
+            v2c.apiPDU.set_error_status(rpdu, 5)  # genErr, as agents that take one OID say
+            v2c.apiPDU.set_error_index(rpdu, 2)
+            v2c.apiPDU.set_varbinds(rpdu, [(o, rfc1902.Null("")) for o in starts])
+            return bytes(encoder.encode(out))
         if reps * len(starts) > self.limit:
             v2c.apiPDU.set_error_status(rpdu, 1)
             v2c.apiPDU.set_varbinds(rpdu, [(o, rfc1902.Null("")) for o in starts])
@@ -163,3 +172,35 @@ async def test_an_agent_answering_toobig_gets_smaller_getbulks(small_agent: Smal
     assert small_agent.asked[0] > 8 and max(small_agent.asked[-3:]) <= 8
     assert s.max_varbinds <= 8
     assert any("tooBig" in note for note in s.notes)
+
+
+ROOTS = [f"1.3.6.1.2.1.2.2.1.{c}" for c in (2, 7, 8)]
+TABLE = {r: {str(i): int(r.rsplit(".", 1)[1]) * 100 + i for i in range(1, 7)} for r in ROOTS}
+
+
+@run_async
+async def test_an_agent_refusing_several_columns_at_once_is_walked_column_by_column() -> None:
+    agent = SmallAgent(limit=1000, refuse_from=0)
+    s = SnmpSession("127.0.0.1", agent.port, SnmpCredentials("2c", "public"), timeout=1)
+    try:
+        got = await s.walk_columns(ROOTS, 50)
+    finally:
+        s.close()
+        agent.close()
+    assert got == TABLE
+    assert not s.columns
+    assert "GETBULK of several columns failed (agent_error): one column a request" in s.notes
+
+
+@run_async
+async def test_an_error_status_midway_is_the_devices_error_by_its_rfc_name() -> None:
+    agent = SmallAgent(limit=1000, refuse_from=1)  # the first answer has rows, then genErr
+    s = SnmpSession("127.0.0.1", agent.port, SnmpCredentials("2c", "public"), timeout=1)
+    try:
+        with pytest.raises(SnmpAgentError, match=r"genErr at varbind 2 \(GETBULK\)") as caught:
+            await s.walk_columns(ROOTS, 2)
+    finally:
+        s.close()
+        agent.close()
+    assert caught.value.status == 5  # type: ignore[attr-defined]
+    assert not isinstance(caught.value, SnmpTooBig)
