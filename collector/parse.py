@@ -400,7 +400,7 @@ def _plain(
             if type(value) is not int:
                 add(spec, labels.get(index, index), value, f"{column}.{index}", {}, None)
                 continue
-            number = float(value) if scale == 1 else round(value * scale, 9)
+            number = _scaled(float(value), scale)
             append(new_sample(device, name, labels.get(index, index), number, ts, unit))
     else:
         for index in order:
