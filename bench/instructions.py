@@ -22,10 +22,12 @@ from pathlib import Path
 ROUNDS = int(os.environ.get("ROOMWATCH_BENCH_ROUNDS", "5"))
 
 
-def _wait(path: Path, proc: subprocess.Popen[bytes], deadline: float = 600) -> None:
+def _wait(path: Path, proc: subprocess.Popen[bytes] | None = None, deadline: float = 600) -> None:
+    """Until ``path`` exists: the two processes say where they are through files (no other
+    channel); ``proc``, when given, is the other side, which must not have exited."""
     end = time.monotonic() + deadline
-    while not path.exists():  # the child says where it is through files: no other channel
-        if proc.poll() is not None:
+    while not path.exists():
+        if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"the polling process exited ({proc.returncode})")
         if time.monotonic() > end:
             raise RuntimeError(f"no {path.name} within {deadline}s")
@@ -41,18 +43,13 @@ def child(work: Path, rounds: int) -> None:
         pipeline = sf.Pipeline(devs, counted)
         pipeline.round()
         (work / "ready").touch()
-        _wait_plain(work / "go")
+        _wait(work / "go")
         n = sum(pipeline.round()[0] for _ in range(rounds))
         (work / "done.tmp").write_text(str(n))
         (work / "done.tmp").rename(work / "done")
-        _wait_plain(work / "exit")
+        _wait(work / "exit")
         pipeline.close()
         counted.undo()
-
-
-def _wait_plain(path: Path) -> None:
-    while not path.exists():
-        time.sleep(0.05)
 
 
 def run() -> list[str]:

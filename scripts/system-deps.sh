@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian packages the tests use, when missing: Chromium (+driver) for the
-# browser tests and net-snmp's command-line tools. Needs root and Debian's apt; elsewhere
-# it says what is missing and the tests that need it skip with that reason.
+# Install the Debian packages the tests and benches use, when missing: Chromium (+driver)
+# for the browser tests, net-snmp's command-line tools, valgrind for the instruction bench.
+# Needs root and Debian's apt; elsewhere it says what is missing and the tests that need it
+# skip with that reason.
 set -u
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -10,6 +11,8 @@ command -v snmpget >/dev/null 2>&1 || need+=(snmp)
 [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-snmp-exporter >/dev/null 2>&1 || need+=(prometheus-snmp-exporter)
+# valgrind's callgrind for `make bench-instructions`
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 # Chinese glyphs for screenshots taken by headless Chromium
 fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
 [ ${#need[@]} -eq 0 ] && exit 0
