@@ -48,7 +48,7 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-def _version() -> str:
+def package_version() -> str:
     try:
         return version("roomwatch")
     except PackageNotFoundError:  # running from a source tree without install
@@ -75,7 +75,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="roomwatch")
+@click.version_option(package_version(), "--version", prog_name="roomwatch")
 def cli() -> None:
     """roomwatch — 机房监控 machine-room monitoring: agents, rules, alarms, duty records."""
 
