@@ -18,6 +18,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from agent.poller import PollResult
+from agent.spool import SpoolHealth
 from collector.traps import TrapEvent
 from core.errors import PortInUseError
 from core.types import Sample
@@ -55,6 +56,7 @@ class AgentState:
         self.traps: dict[str, int] = {}  # trap name -> count
         self.locations: dict[str, tuple[str, str]] = {}  # device -> (room, rack)
         self.spool_batches: Callable[[], int] = lambda: 0
+        self.spool_health: Callable[[], SpoolHealth | None] = lambda: None
 
     def record(self, result: PollResult) -> None:
         device = result.target.device
@@ -114,6 +116,7 @@ class RoomwatchCollector(Collector):
             "Sample batches waiting on disk for the server",
             value=self.state.spool_batches(),
         )
+        yield from _spool_families(self.state.spool_health())
         last = self.state.last_push
         yield GaugeMetricFamily(
             PREFIX + "agent_last_push_timestamp_seconds",
@@ -129,6 +132,33 @@ class RoomwatchCollector(Collector):
         for name, n in sorted(self.state.traps.items()):
             traps.add_metric([name or "unknown"], n)
         yield traps
+
+
+def _spool_families(health: SpoolHealth | None) -> Iterator[Metric]:
+    """The spool's health: can it be written, what memory holds, what was lost."""
+    if health is None:
+        return
+    gauges = (
+        ("agent_spool_ok", "1 when the spool directory can be written, 0 when it cannot",
+         1.0 if health.ok else 0.0),
+        ("agent_memory_queue_batches", "Batches held in memory because the spool cannot be "
+         "written", health.memory_batches),
+        ("agent_memory_queue_items", "Samples and events held in memory because the spool "
+         "cannot be written", health.memory_items),
+        ("agent_dead_letter_files", "Batches the server refused for good, kept in the "
+         "dead-letter folder", health.dead_letter_files),
+    )  # fmt: skip
+    for name, text, value in gauges:
+        yield GaugeMetricFamily(PREFIX + name, text, value=float(value))
+    counters = (
+        ("agent_spool_write_errors", "Writes to the spool that failed", health.write_errors),
+        ("agent_samples_dropped", "Samples that could not be kept (memory queue full, "
+         "dead letter not writable)", health.samples_dropped),
+        ("agent_events_dropped", "Trap events that could not be kept", health.events_dropped),
+        ("agent_dead_lettered", "Batches moved to the dead-letter folder", health.dead_lettered),
+    )  # fmt: skip
+    for name, text, value in counters:
+        yield CounterMetricFamily(PREFIX + name, text, value=float(value))
 
 
 LABELS = ["device", "room", "rack", "instance"]

@@ -74,14 +74,22 @@ async def run_agent(
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
     poller = Poller(profiles)
-    uplink = Uplink(cfg.server_url, cfg.token, cfg.name, cfg.spool_dir)
+    uplink = Uplink(
+        cfg.server_url,
+        cfg.token,
+        cfg.name,
+        cfg.spool_dir,
+        memory_queue_samples=cfg.memory_queue_samples,
+        dead_letter_after=cfg.dead_letter_after,
+    )
     state.spool_batches = uplink.pending_batches
+    state.spool_health = uplink.health
     metrics = MetricsServer(RoomwatchCollector(state, cfg.name), cfg.metrics_host, cfg.metrics_port)
     log.info("agent %s: metrics on http://%s:%s/metrics", cfg.name, metrics.host, metrics.port)
 
     def sink(result: PollResult) -> None:
         state.record(result)
-        uplink.add(result.samples)
+        uplink.add(result.samples)  # on disk now: a kill loses at most the polls in flight
 
     def removed(device: str) -> None:
         poller.forget(device)

@@ -26,6 +26,7 @@ from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import ntfrcv
 from pysnmp.proto import rfc1902
 
+from collector.parse import clean_text
 from collector.traps import TrapEvent, make_event
 from core.clock import Clock, SystemClock
 from core.errors import ConfigError, PortInUseError
@@ -91,7 +92,7 @@ def _value_text(value: Any) -> str:
     if isinstance(value, univ.OctetString):
         raw = bytes(value.asOctets())
         try:
-            return raw.decode("utf-8")
+            return clean_text(raw.decode("utf-8"))  # no NUL or escapes into the store
         except UnicodeDecodeError:
             return "0x" + raw.hex()
     if isinstance(value, univ.Integer):

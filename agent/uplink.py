@@ -1,13 +1,28 @@
-"""Samples to the server in batches, through a disk spool so that nothing is lost.
+"""Samples to the server in batches, through the spool (:mod:`agent.spool`) so that
+nothing is lost: each poll's samples are on disk as the poll completes, and a push closes
+the open batch and sends every batch waiting, oldest first. Each batch carries its
+``batch_id``, the same on every retry, so a batch the server took but whose answer was lost
+is not stored twice.
 
-Every batch is first written to ``spool_dir`` (atomically: temp file + ``os.replace``,
-named by time and sequence so that sorting the names gives the order), then the spool is
-sent oldest first. 2xx removes the file; a 4xx other than 429 moves it to
-``spool_dir/rejected/`` (the server will never take it; kept for a person to look at);
-anything else (unreachable, 5xx, 429) stops the send and leaves the rest for the next
-push, so batches arrive in order once the server is back.
+What the server answers decides what becomes of a batch:
 
-Trap events go the same way on their own spool files (``events-*.json``) to
+* 2xx: delivered, forgotten.
+* 401 (wrong or revoked token), 404, 405, 408 (a wrong URL or a proxy in the way), 429
+  (slow down), and any failure to reach the server: the batch stays, the push stops, and
+  the next push retries in order.
+* any other 4xx: the server will never take this batch: it goes to
+  ``spool_dir/dead-letter/`` (kept for a person) and the next batches go on.
+* 5xx: retried; the same 5xx for the same batch ``dead_letter_after`` times in a row, while
+  the server's ``/api/v1/health`` says it is up, marks a batch the server cannot store (a
+  poisoned batch): dead letter. 502, 503 and 504 say the server or its proxy is away, not
+  that the batch is bad: they never count.
+
+The agent reports the health of its spool as samples of a pseudo-device named after the
+agent (``agent_spool_ok``, ``agent_samples_dropped``, ``agent_samples_dropped_total``,
+``agent_dead_letter_batches``), so that the server's rule ``agent_spool_failing`` raises an
+alarm; ``/metrics`` shows the same (:mod:`agent.metrics`).
+
+Trap events go the same way on their own batches (``events-*.json``) to
 ``POST /api/v1/events``, pushed at once when they arrive (:meth:`Uplink.push_events`).
 
 Blocking (urllib): call :meth:`Uplink.push` from a thread (``asyncio.to_thread``).
@@ -15,52 +30,36 @@ Blocking (urllib): call :meth:`Uplink.push` from a thread (``asyncio.to_thread``
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
-import os
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from agent.spool import Batch, Spool, SpoolHealth, sample_to_json
 from agent.targets import load_targets_file, targets_from_list
-from collector.traps import TrapEvent, event_to_json
+from collector.traps import TrapEvent
 from core.types import Sample, Target
 
 log = logging.getLogger(__name__)
 
 __all__ = ["PushReport", "Uplink", "fetch_targets", "load_targets_file", "sample_to_json"]
 
-
-def _iso(ts: datetime) -> str:
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def sample_to_json(s: Sample) -> dict[str, Any]:
-    return {
-        "device": s.device,
-        "metric": s.metric,
-        "instance": s.instance,
-        "value": s.value,
-        "text": s.text,
-        "unit": s.unit,
-        "ts": _iso(s.ts),
-    }
+RETRY_4XX = frozenset({401, 404, 405, 408, 429})  # not the batch's fault: keep and retry
+AWAY_5XX = frozenset({502, 503, 504})  # the server or its proxy is away: never a strike
+HEALTH_EVERY_SECONDS = 30.0  # the spool's health is reported this often, and on a change
 
 
 @dataclass(frozen=True, slots=True)
 class PushReport:
     sent: int  # batches accepted
-    rejected: int  # batches moved to rejected/
-    pending: int  # batches still in the spool
+    rejected: int  # batches moved to dead-letter/
+    pending: int  # batches still waiting
     error: str | None = None
 
 
@@ -73,111 +72,140 @@ class Uplink:
         spool_dir: str | Path,
         timeout: float = 10.0,
         max_batch: int = 5000,
+        memory_queue_samples: int = 100_000,
+        dead_letter_after: int = 5,
+        report_health: bool = True,
     ) -> None:
-        self.url = server_url.rstrip("/") + "/api/v1/samples"
-        self.events_url = server_url.rstrip("/") + "/api/v1/events"
+        base = server_url.rstrip("/")
+        self.url = base + "/api/v1/samples"
+        self.events_url = base + "/api/v1/events"
+        self.health_url = base + "/api/v1/health"
         self.token = token
         self.agent_name = agent_name
-        self.spool = Path(spool_dir)
-        self.rejected_dir = self.spool / "rejected"
+        self.spool = Spool(spool_dir, agent_name, max_batch, memory_queue_samples)
         self.timeout = timeout
-        self.max_batch = max_batch
-        self._buffer: list[Sample] = []
+        self.dead_letter_after = dead_letter_after
+        self.report_health = report_health
         self._events: list[TrapEvent] = []
         self._lock = threading.Lock()
         self._push_lock = threading.Lock()
-        self._seq = itertools.count()
+        self._reported: tuple[bool, int] | None = None  # (spool ok, dropped) last reported
+        self._reported_at = 0.0
         self.last_success: datetime | None = None
         self.last_error: str | None = None
-        self.spool.mkdir(parents=True, exist_ok=True)
 
     def add(self, samples: Iterable[Sample]) -> None:
-        with self._lock:
-            self._buffer.extend(samples)
+        """One poll's samples: written to the spool at once (a kill loses none of them)."""
+        items = samples if isinstance(samples, Sequence) else list(samples)
+        if items:
+            self.spool.add(items)
 
     def add_events(self, events: Iterable[TrapEvent]) -> None:
         with self._lock:
             self._events.extend(events)
 
     def pending_batches(self) -> int:
-        return len(self._spooled())
+        return len(self.spool.pending("batch"))
 
     def pending_event_batches(self) -> int:
-        return len(self._spooled("events"))
+        return len(self.spool.pending("events"))
 
-    def _spooled(self, kind: str = "batch") -> list[Path]:
-        return sorted(self.spool.glob(f"{kind}-*.json"))
+    def health(self) -> SpoolHealth:
+        return self.spool.health()
 
-    def _write(self, kind: str, body: dict[str, Any]) -> None:
-        name = f"{kind}-{time.time_ns():020d}-{next(self._seq):08d}.json"
-        tmp = self.spool / f".{name}.tmp"
-        tmp.write_bytes(json.dumps(body, ensure_ascii=False).encode("utf-8"))
-        os.replace(tmp, self.spool / name)
-
-    def spool_buffer(self) -> int:
-        """Move buffered samples to disk as batches; returns how many batches were written."""
-        with self._lock:
-            samples, self._buffer = self._buffer, []
-        written = 0
-        for start in range(0, len(samples), self.max_batch):
-            body = {
-                "agent": self.agent_name,
-                "samples": [sample_to_json(s) for s in samples[start : start + self.max_batch]],
-            }
-            self._write("batch", body)
-            written += 1
-        return written
+    def health_samples(self, now: datetime | None = None, force: bool = False) -> list[Sample]:
+        """The spool's health as samples of the pseudo-device named after the agent; empty
+        when nothing changed since the last report less than HEALTH_EVERY_SECONDS ago."""
+        h = self.spool.health()
+        dropped = h.samples_dropped + h.events_dropped
+        state = (h.ok, dropped)
+        if (
+            not force
+            and state == self._reported
+            and (time.monotonic() - self._reported_at < HEALTH_EVERY_SECONDS)
+        ):
+            return []
+        since = dropped - (self._reported[1] if self._reported else 0)
+        self._reported, self._reported_at = state, time.monotonic()
+        ts = now or datetime.now(UTC)
+        name = self.agent_name
+        return [
+            Sample(name, "agent_spool_ok", "", 1.0 if h.ok else 0.0, ts),
+            Sample(name, "agent_samples_dropped", "", float(since), ts),
+            Sample(name, "agent_samples_dropped_total", "", float(dropped), ts),
+            Sample(name, "agent_dead_letter_batches", "", float(h.dead_letter_files), ts),
+        ]
 
     def push_events(self) -> PushReport:
-        """Spool buffered trap events as one batch, then send the event spool in order."""
+        """Spool buffered trap events as one batch, then send the waiting event batches."""
         with self._push_lock:
             with self._lock:
                 events, self._events = self._events, []
-            if events:
-                self._write(
-                    "events",
-                    {"agent": self.agent_name, "events": [event_to_json(e) for e in events]},
-                )
-            return self._send_spool("events", self.events_url)
+            self.spool.add_events(events)
+            return self._send("events", self.events_url)
 
     def push(self) -> PushReport:
-        """Spool what is buffered, then send the spool in order until something fails."""
+        """Close the open batch, then send the waiting batches in order until one fails."""
         with self._push_lock:
-            self.spool_buffer()
-            return self._send_spool("batch", self.url)
+            if self.report_health:
+                self.add(self.health_samples())
+            self.spool.close_open()
+            self.spool.store_held()  # the disk may take again what memory holds
+            return self._send("batch", self.url)
 
-    def _send_spool(self, kind: str, url: str) -> PushReport:
+    def _send(self, kind: str, url: str) -> PushReport:
         sent = rejected = 0
         error: str | None = None
-        for path in self._spooled(kind):
-            status, error = self._post(path.read_bytes(), url)
+        for batch in self.spool.pending(kind):
+            try:
+                body = self.spool.body(batch)
+            except FileNotFoundError:
+                self.spool.done(batch)
+                continue
+            except OSError as exc:
+                error = f"cannot read {batch.name}: {exc.strerror or exc}"
+                log.error("spool: %s", error)
+                break
+            status, error = self._post(body, url)
             if status is not None and 200 <= status < 300:
-                path.unlink()
+                self.spool.done(batch)
                 sent += 1
                 self.last_success = datetime.now(UTC)
-            elif status is not None and 400 <= status < 500 and status != 429:
-                self.rejected_dir.mkdir(exist_ok=True)
-                os.replace(path, self.rejected_dir / path.name)
-                log.error(
-                    "server rejected %s (HTTP %s): %s; kept in %s",
-                    path.name,
-                    status,
-                    error,
-                    self.rejected_dir,
-                )
+            elif self._refused_for_good(batch, status):
+                self.spool.dead_letter(batch, error or f"HTTP {status}")
                 rejected += 1
             else:
-                log.warning(
-                    "push to %s failed (%s); %d file(s) spooled",
-                    url,
-                    error,
-                    len(self._spooled(kind)),
-                )
+                if status == 401:
+                    log.error("server refused the agent's token (HTTP 401): check agent.token;"
+                              " batches are kept and retried")  # fmt: skip
+                log.warning("push to %s failed (%s); %d batch(es) waiting", url, error,
+                            len(self.spool.pending(kind)))  # fmt: skip
                 break
         else:
             error = None
         self.last_error = error
-        return PushReport(sent, rejected, len(self._spooled(kind)), error)
+        return PushReport(sent, rejected, len(self.spool.pending(kind)), error)
+
+    def _refused_for_good(self, batch: Batch, status: int | None) -> bool:
+        if status is None or status in RETRY_4XX or status in AWAY_5XX:
+            return False
+        if 400 <= status < 500:
+            return True
+        if status < 500:
+            return False
+        batch.strikes = batch.strikes + 1 if batch.last_status == status else 1
+        batch.last_status = status
+        # the same 5xx again and again while the server says it is well: this batch is what
+        # it cannot store (a database that is down answers 503 on /health: no dead letter)
+        return batch.strikes >= self.dead_letter_after and self._server_well()
+
+    def _server_well(self) -> bool:
+        req = urllib.request.Request(self.health_url, headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return 200 <= resp.status < 300
+        except (urllib.error.URLError, OSError):
+            return False
 
     def _post(self, body: bytes, url: str | None = None) -> tuple[int | None, str | None]:
         req = urllib.request.Request(

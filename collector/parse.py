@@ -113,19 +113,36 @@ def _descriptor_maker(
 new_sample = _sample_maker()
 
 
+# control characters a device may send inside a string (NUL padding, escape sequences of
+# a console banner): none of them is text, and NUL cannot be stored by PostgreSQL at all.
+# Tab, line feed and carriage return stay (multi-line sysDescr). Removing them as bytes is
+# safe for the three codecs below: no multi-byte UTF-8 or GB18030 character contains a
+# byte under 0x20 or 0x7F.
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters (C0 but tab, LF and CR; DEL; C1)."""
+    return _CONTROL_CHARS.sub("", text) if _CONTROL_CHARS.search(text) else text
+
+
 def decode_text(value: Raw) -> str | None:
-    """Bytes from a device as text: UTF-8, else GB18030 (Chinese firmware), else Latin-1."""
+    """Bytes from a device as text: UTF-8, else GB18030 (Chinese firmware), else Latin-1;
+    control characters removed (:func:`clean_text`)."""
     if value is None:
         return None
     if isinstance(value, bytes):
-        value = value.rstrip(b"\x00")
+        value = value.translate(None, _CONTROL_BYTES)
         for codec in ("utf-8", "gb18030"):
             try:
-                return value.decode(codec)
+                text = value.decode(codec)
             except UnicodeDecodeError:
                 continue
-        return value.decode("latin-1")
-    return str(value)
+            # C1 controls are U+0080-U+009F: in UTF-8 they start with 0xC2
+            return text if codec == "utf-8" and b"\xc2" not in value else clean_text(text)
+        return clean_text(value.decode("latin-1"))  # 0x80-0x9F are C1 controls here
+    return clean_text(str(value))
 
 
 def _number(value: Raw) -> float | None:

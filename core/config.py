@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import ConfigError
 
@@ -32,6 +32,32 @@ class ServerSettings(_Section):
     max_batch_samples: int = Field(10_000, gt=0)
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
     language: str = "zh_CN"
+    # ingest refuses samples stamped further ahead of the server's clock than this: a
+    # future-dated point would stay the series' latest value and freeze its rules
+    max_clock_skew_seconds: float = Field(300.0, ge=0)
+    # raw samples (and ingest batch ids) are kept this long; ingest refuses older samples
+    raw_retention_days: float = Field(7.0, gt=0)
+    # the address people open (https://roomwatch.example.com); with https:// the browser is
+    # told to use TLS only (session cookie Secure, HSTS). Behind a TLS proxy the app cannot
+    # tell by itself, hence a setting; tls overrides what the address implies
+    public_url: str = ""
+    tls: bool | None = None
+    hsts_seconds: int = Field(365 * 24 * 3600, ge=0)  # Strict-Transport-Security; 0: none
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        scheme, _, rest = value.partition("://")
+        if value and (scheme.lower() not in ("http", "https") or not rest.strip("/")):
+            raise ValueError("give the full address, e.g. https://roomwatch.example.com")
+        return value.rstrip("/")
+
+    @property
+    def uses_tls(self) -> bool:
+        """Served over TLS: from ``tls`` when set, else from ``public_url``."""
+        if self.tls is not None:
+            return self.tls
+        return self.public_url.lower().startswith("https://")
 
 
 class AgentSettings(_Section):
@@ -50,6 +76,12 @@ class AgentSettings(_Section):
     trap_communities: list[str] = Field(default_factory=lambda: ["public"])
     # SNMPv3 trap senders: {user, auth_protocol, auth_key, priv_protocol, priv_key, engine_id}
     trap_users: list[dict[str, str]] = Field(default_factory=list)
+    # when the spool cannot be written (disk full, read-only): batches kept in memory, at
+    # most this many samples; beyond it the oldest are dropped and counted
+    memory_queue_samples: int = Field(100_000, gt=0)
+    # a batch the server answers with the same 5xx this many times (while its health check
+    # says it is up) goes to spool_dir/dead-letter/ so the batches behind it get through
+    dead_letter_after: int = Field(5, gt=0)
 
 
 class RulesSettings(_Section):
@@ -79,6 +111,15 @@ class NotifySettings(_Section):
     channel_failures_alarm: int = Field(3, gt=0)  # failed deliveries in a row: channel alarm
 
 
+class JournalSettings(_Section):
+    """The journal of signed records: where its checkpoints are kept, how often it is checked."""
+
+    # the chain's head (seq, hash) at every day review, kept outside the database; empty: a
+    # file next to the SQLite database, or var/journal-checkpoints.jsonl with PostgreSQL
+    checkpoint_file: str = ""
+    verify_hours: float = Field(24.0, gt=0)  # the server verifies the journal this often
+
+
 class Settings(_Section):
     database_url: str = "sqlite:///var/roomwatch.db"
     secret_key: str = ""
@@ -87,6 +128,7 @@ class Settings(_Section):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     rules: RulesSettings = Field(default_factory=RulesSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -97,6 +139,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         "agent": AgentSettings,
         "rules": RulesSettings,
         "notify": NotifySettings,
+        "journal": JournalSettings,
     }
     top = set(Settings.model_fields) - set(sections)
     for name, raw in env.items():
@@ -163,4 +206,20 @@ def load_settings(
                 f"{where}: unknown setting '{loc}': remove it or check its spelling "
                 f"(see roomwatch.example.toml)"
             ) from None
+        variable = _variable_for(err["loc"], env)
+        if variable:  # the environment overrides the file: the fault is the variable's
+            raise ConfigError(
+                f"environment variable {variable} (setting '{loc}'): {err['msg']}: "
+                "correct or unset it"
+            ) from None
         raise ConfigError(f"{where}: setting '{loc}': {err['msg']}") from None
+
+
+def _variable_for(loc: tuple[int | str, ...], env: Mapping[str, str]) -> str | None:
+    """The ROOMWATCH_* variable that gave the setting at ``loc`` its value, if one did."""
+    for depth in (2, 1):  # section.key, then a top-level key
+        key = "_".join(str(part) for part in loc[:depth]).lower()
+        for name in env:
+            if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX) :].lower() == key:
+                return name
+    return None

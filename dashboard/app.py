@@ -16,6 +16,7 @@ from dashboard import errors, formatting, i18n, security
 from dashboard.access import bp as access_bp
 from dashboard.alarms import bp as alarms_bp
 from dashboard.api import bp as api_bp
+from dashboard.api.metrics import bp as metrics_bp
 from dashboard.auth import bp as auth_bp
 from dashboard.changes import bp as changes_bp
 from dashboard.devices import bp as devices_bp
@@ -53,6 +54,8 @@ def create_app(
         SESSION_COOKIE_NAME="roomwatch_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # over TLS (public_url https://, or server.tls) the cookie never travels in clear
+        SESSION_COOKIE_SECURE=settings.server.uses_tls,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),  # one shift
         MAX_CONTENT_LENGTH=settings.server.max_body_bytes,
         WTF_CSRF_TIME_LIMIT=12 * 3600,
@@ -79,6 +82,7 @@ def create_app(
     for bp in areas:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(metrics_bp)  # GET /metrics (Prometheus)
     return app
 
 

@@ -1,39 +1,24 @@
 """Translations without compiled catalogs: one JSON file per language, keyed by message id.
 
-Chinese (zh_CN) is the default, English (en) the second language and the fallback for a
-message missing from a catalog; a message missing everywhere shows its id (a test keeps
-the catalogs complete). Templates call ``_('nav.alarms')``; Python code calls :func:`gettext`.
+The catalogues themselves are read by :mod:`core.messages` (the command line and the
+notifications use them too): zh_CN is the default, en the fallback. Templates call
+``_('nav.alarms')``; Python code calls :func:`gettext`.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, has_request_context, session
 
-CATALOG_DIR = Path(__file__).parent / "translations"
-LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
-FALLBACK = "en"
+# re-exported: the screens and tests read the catalogues through this module
+from core.messages import CATALOG_DIR as CATALOG_DIR
+from core.messages import FALLBACK, LANGUAGES
+from core.messages import catalog as catalog
+from core.messages import translate as translate
+from inventory.ledger_import import value_words
+
 _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "en_us": "en", "en-us": "en"}
-
-
-@cache
-def catalog(lang: str) -> dict[str, str]:
-    """The messages of one language, read once: ``<lang>.json`` and one ``<area>.<lang>.json``
-    per duty area (inspection, roster, ledger...); an id defined twice is an error."""
-    merged: dict[str, str] = {}
-    for path in [CATALOG_DIR / f"{lang}.json", *sorted(CATALOG_DIR.glob(f"*.{lang}.json"))]:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected an object of message id -> text")
-        twice = sorted(set(data) & set(merged))
-        if twice:
-            raise ValueError(f"{path}: message ids already defined elsewhere: {twice[:5]}")
-        merged.update({str(k): str(v) for k, v in data.items()})
-    return merged
 
 
 def normalize(lang: str | None, default: str = LANGUAGES[0]) -> str:
@@ -43,14 +28,6 @@ def normalize(lang: str | None, default: str = LANGUAGES[0]) -> str:
     if lang in LANGUAGES:
         return lang
     return _ALIASES.get(lang.lower(), default)
-
-
-def translate(lang: str, msgid: str, **params: Any) -> str:
-    """The text of ``msgid`` in ``lang`` (English, then the id itself, as fallbacks)."""
-    text = catalog(lang).get(msgid) if lang in LANGUAGES else None
-    if text is None:
-        text = catalog(FALLBACK).get(msgid, msgid)
-    return text % params if params else text
 
 
 def has(msgid: str) -> bool:
@@ -90,8 +67,14 @@ def localized(zh: str | None, en: str | None, fallback: str = "") -> str:
     return first or second or fallback
 
 
+def ledger_value(column: str, value: object) -> str:
+    """A ledger column's value as this user reads it: a status, face, kind or type in words."""
+    return value_words(current_language(), column, "" if value is None else str(value))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        _=gettext, gettext=gettext, label=label, localized=localized, LANGUAGES=LANGUAGES
-    )
+        _=gettext, gettext=gettext, label=label, localized=localized, LANGUAGES=LANGUAGES,
+        ledger_value=ledger_value,
+    )  # fmt: skip
     app.jinja_env.globals["current_language"] = current_language

@@ -8,11 +8,13 @@ token-authenticated API. ``login_required`` / ``role_required`` state the same o
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -88,10 +90,41 @@ def _next_target() -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only local paths are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
+    r"""``target`` when it is a path of this site, else None (no open redirect).
+
+    Browsers forgive a lot: they drop tabs and newlines from a URL (``/\t/x`` is ``//x``,
+    another host), read ``\`` as ``/`` and fold full-width forms (``／`` is ``/``). So a
+    target is refused, not cleaned up: it must hold no control or space character and have
+    neither scheme nor host, and its path, as written and after every percent-decoding a
+    browser or proxy might apply, must start with one ``/`` and hold no backslash, no
+    compatibility form (NFKC leaves it alone) and no ``.`` or ``..`` segment.
+    """
+    if not target or len(target) > MAX_NEXT or not _plain_path(target.split("?")[0]):
+        return None
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in target):  # controls, spaces
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    layer, seen = parts.path, set()
+    while layer not in seen:
+        seen.add(layer)
+        if not _plain_path(layer):
+            return None
+        layer = unquote(layer)
+    return target
+
+
+MAX_NEXT = 2000
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def _plain_path(path: str) -> bool:
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return False
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in path):
+        return False
+    return unicodedata.normalize("NFKC", path) == path and _DOT_SEGMENTS.isdisjoint(path.split("/"))
 
 
 def client_address() -> str:
@@ -170,6 +203,9 @@ def _after_request(response: Any) -> Any:
     )
     if current_user() is not None:
         response.headers.setdefault("Cache-Control", "no-store")
+    server = roomwatch().settings.server
+    if server.uses_tls and server.hsts_seconds:  # no subdomains: they may be other services
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={server.hsts_seconds}")
     return response
 
 

@@ -8,23 +8,27 @@ import logging
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from waitress.server import create_server
 
 from core.cli import check_log_level
 from core.config import Settings, load_settings
 from core.errors import ConfigError, PortInUseError
 from core.logging import setup_logging
-from store import timeseries
+from store import ingest, timeseries
 from store.cli import open_engine
 from store.db import session_factory
 
+if TYPE_CHECKING:
+    from records.daily_check import DailyJournalCheck
+
 log = logging.getLogger("roomwatch.serve")
 
-RAW_RETENTION = timedelta(days=7)
 DUTY_TICK = timedelta(seconds=30)  # duty schedulers: sheets, handovers, flags
 
 
@@ -85,11 +89,13 @@ class BackgroundServices:
         # notifications are sent by their own threads: a hanging endpoint never holds the tick
         self.notifier = DeliveryWorker(self.factory, settings.notify)
         self.tick_seconds = settings.server.rule_tick_seconds
+        self.raw_retention = timedelta(days=settings.server.raw_retention_days)
         self.stop_event = stop
         self.ticks = 0
         self._thread = threading.Thread(target=self._loop, name="background", daemon=True)
         self._last_prune = datetime.min.replace(tzinfo=UTC)
         self._last_duty = datetime.min.replace(tzinfo=UTC)
+        self.journal_check = _journal_check(self.factory, settings, engine)
 
     def attach(self, app: Flask) -> None:
         """Let the events API use this runner (one lock) and wake this notifier."""
@@ -118,11 +124,15 @@ class BackgroundServices:
 
             run_all(self.factory, now)
             self._last_duty = now
+            self.journal_check.maybe_start(now)  # once a day, on its own thread
         if now - self._last_prune > timedelta(hours=1):
             with self.factory() as s, s.begin():
-                pruned = timeseries.prune_raw(s, now - RAW_RETENTION)
+                pruned = timeseries.prune_raw(s, now - self.raw_retention)
+                ingest.prune(s, now - self.raw_retention)  # batch ids live as long
             if pruned:
-                log.info("retention: removed %d raw samples older than %s", pruned, RAW_RETENTION)
+                log.info(
+                    "retention: removed %d raw samples older than %s", pruned, self.raw_retention
+                )
             self._last_prune = now
         self.ticks += 1
 
@@ -133,6 +143,17 @@ class BackgroundServices:
             except Exception:  # the loop must survive a bad tick; the error is logged
                 log.exception("rule tick failed")
             self.stop_event.wait(self.tick_seconds)
+
+
+def _journal_check(
+    factory: sessionmaker[Session], settings: Settings, engine: Engine
+) -> DailyJournalCheck:
+    """The daily journal verification (records.daily_check), alarmed when it fails."""
+    from records.checkpoints import file_for
+    from records.daily_check import DailyJournalCheck
+
+    kept = file_for(settings.journal.checkpoint_file, engine.url)
+    return DailyJournalCheck(factory, kept, timedelta(hours=settings.journal.verify_hours))
 
 
 def open_database(settings: Settings) -> Engine:

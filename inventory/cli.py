@@ -12,10 +12,17 @@ import click
 from sqlalchemy import Engine, select
 from sqlalchemy.orm.attributes import flag_modified
 
+from core.messages import translate
 from inventory import vault
 from inventory.errors import LedgerError
 from inventory.ledger_csv import write_csv, write_xlsx
-from inventory.ledger_import import ImportRefused, error_lines, export_records, plan
+from inventory.ledger_import import (
+    ImportRefused,
+    error_lines,
+    export_records,
+    outcome_words,
+    plan,
+)
 from inventory.ledger_import import apply as apply_import
 from store.cli import _settings, config_option, open_engine
 from store.db import session_factory
@@ -53,15 +60,13 @@ def import_(config_path: str | None, file: str, dry_run: bool, by: str) -> None:
     except ImportRefused as exc:
         result = exc.result
     except LedgerError as exc:
-        click.echo(f"cannot read {file}: {exc.msgid} {exc.params.get('detail', '')}".rstrip(),
-                   err=True)  # fmt: skip
+        click.echo(_cannot_read(file, exc), err=True)
         raise SystemExit(2) from None
     finally:
         engine.dispose()
     for o in result.outcomes:
-        if o.status != "unchanged" or dry_run:
-            extra = "; ".join(f"{k}: {a!r} → {b!r}" for k, a, b in o.changes)
-            click.echo(f"row {o.row} {o.status:9} {o.name}{'  ' + extra if extra else ''}")
+        if o.status != "unchanged" or dry_run:  # no language of its own: 中文 / English
+            click.echo(f"{outcome_words('zh_CN', o)} / {outcome_words('en', o)}")
     for line in error_lines(result.errors):
         click.echo(line, err=True)
     summary = (f"{result.count('new')} new, {result.count('updated')} updated, "
@@ -70,6 +75,15 @@ def import_(config_path: str | None, file: str, dry_run: bool, by: str) -> None:
         click.echo(f"refused: {len(result.errors)} errors, nothing written ({summary})", err=True)
         raise SystemExit(1)
     click.echo(("dry run, nothing written: " if dry_run else "imported: ") + summary)
+
+
+def _cannot_read(file: str, exc: LedgerError) -> str:
+    """Why a file cannot be read at all, in words: 中文 / English."""
+    return " / ".join(
+        translate(lang, "ledger.cannot_read", file=file,
+                  reason=translate(lang, exc.msgid, **{"detail": "", **exc.params}))
+        for lang in ("zh_CN", "en")
+    )  # fmt: skip
 
 
 @ledger.command("export")

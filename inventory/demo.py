@@ -67,10 +67,11 @@ def seed(session: Session, now: datetime) -> None:
             "owner": "信息中心", "purchase_date": today - timedelta(days=400),
             "enabled": False,
         }, actor=ACTOR, now=earlier)  # fmt: skip
-    if KEY_TAG in made:  # lent yesterday, due back 2 h ago: overdue
+    if KEY_TAG in made:  # lent yesterday with the supervisor's approval, due 2 h ago: overdue
+        lent_at = now - timedelta(days=1)
         loans.lend(session, made[KEY_TAG].id, "王强（华信机电）", now - timedelta(hours=2),
-                   purpose="空调冷凝水管更换施工", actor=ACTOR,
-                   now=now - timedelta(days=1))  # fmt: skip
+                   purpose="空调冷凝水管更换施工", actor=ACTOR, now=lent_at,
+                   approval=loans.KeyApproval(ACTOR, lent_at))  # fmt: skip
     if "TOOL-001" in made:  # lent this morning, due tomorrow
         loans.lend(session, made["TOOL-001"].id, "张三", now + timedelta(days=1),
                    purpose="UPS 电池巡检", actor=ACTOR, now=now - timedelta(hours=3))  # fmt: skip

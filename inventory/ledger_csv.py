@@ -11,8 +11,10 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
+from core.messages import LANGUAGES, catalog, label
 from inventory.discovered import decode
 from inventory.errors import LedgerError
 from inventory.ledger_rules import FACES, KINDS, STATUSES
@@ -45,6 +47,9 @@ MAX_ROWS = 20_000
 STATUS_WORDS = {"在用": "in_use", "备用": "spare", "借出": "on_loan", "维修": "under_repair",
                 "维修中": "under_repair", "报废": "retired"}  # fmt: skip
 FACE_WORDS = {"前": "front", "后": "rear", "正面": "front", "背面": "rear"}
+# columns holding a code: exported as its words in the file's language, read in either
+WORDED = {"status": "ledger.status", "face": "ledger.face", "kind": "ledger.kind",
+          "device_type": "type"}  # fmt: skip
 _HEADERS = {h.strip().lower(): key for key, zh, en, _ in COLUMNS for h in (key, zh, en)}
 
 
@@ -53,6 +58,7 @@ class RowError:
     row: int
     column: str
     problem: str  # code, translated as ledger.problem.<code>
+    other: str = field(default="", compare=False)  # the clashing row or asset, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +149,33 @@ def parse_date(text: str) -> date:
     raise ValueError(text)
 
 
+@cache
+def _code_words(family: str) -> dict[str, str]:
+    """The words of a family's codes in every language (lower case) -> code."""
+    prefix = f"{family}."
+    return {
+        text.strip().lower(): msgid.removeprefix(prefix)
+        for lang in LANGUAGES
+        for msgid, text in catalog(lang).items()
+        if msgid.startswith(prefix)
+    }
+
+
+def _from_words(key: str, text: str) -> str:
+    """A code column's cell read back: its words in either language, or the text itself."""
+    return _code_words(WORDED[key]).get(text.strip().lower(), text) if text else text
+
+
+def _to_words(key: str, value: Any, language: str) -> Any:
+    if key not in WORDED or not value:
+        return value
+    return label("zh_CN" if language.startswith("zh") else "en", WORDED[key], value)
+
+
 def _value(key: str, text: str, max_len: int) -> tuple[Any, str]:
     """The typed value of one cell, or a problem code."""
+    if key in WORDED:
+        text = _from_words(key, text)
     if max_len and len(text) > max_len:
         return None, "too_long"
     if key in ("position_u", "u_height"):
@@ -212,7 +243,7 @@ def parse(data: bytes, filename: str = "") -> tuple[list[LedgerRow], list[RowErr
             v = values.get(key)
             if v:
                 if v in taken:
-                    row_errors.append(RowError(number, key, "duplicate"))
+                    row_errors.append(RowError(number, key, "duplicate", str(taken[v])))
                 else:
                     taken[v] = number
         errors.extend(row_errors)
@@ -226,7 +257,7 @@ def write_csv(records: Iterable[Mapping[str, Any]], language: str = "zh") -> byt
     writer = csv.writer(out)
     writer.writerow([c[1] if language.startswith("zh") else c[2] for c in COLUMNS])
     for r in records:
-        writer.writerow([_cell(r.get(k)) for k in KEYS])
+        writer.writerow([_cell(_to_words(k, r.get(k), language)) for k in KEYS])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -238,7 +269,7 @@ def write_xlsx(records: Iterable[Mapping[str, Any]], language: str = "zh") -> by
     assert sheet is not None
     sheet.append([c[1] if language.startswith("zh") else c[2] for c in COLUMNS])
     for r in records:
-        sheet.append([_cell(r.get(k)) for k in KEYS])
+        sheet.append([_cell(_to_words(k, r.get(k), language)) for k in KEYS])
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

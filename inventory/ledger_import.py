@@ -15,9 +15,10 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.messages import label, translate
 from inventory import assets
 from inventory.errors import LedgerError
-from inventory.ledger_csv import LedgerRow, RowError, parse
+from inventory.ledger_csv import WORDED, LedgerRow, RowError, parse
 from inventory.ledger_rules import Slot, overlaps, u_problem
 from store import audit
 from store.models import Device, Rack, Room
@@ -31,7 +32,7 @@ class Outcome:
     name: str
     status: Status
     fields: dict[str, Any]  # device fields to write (room/rack resolved to ids)
-    changes: tuple[tuple[str, str, str], ...] = ()  # (field, ledger, file)
+    changes: tuple[tuple[str, str, str], ...] = ()  # (field, ledger, file) as shown
 
 
 @dataclass(slots=True)
@@ -51,6 +52,15 @@ def _text(v: Any) -> str:
     return "" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
+def _shown(key: str, v: Any, rooms: dict[int, str], racks: dict[int, str]) -> str:
+    """A value as a person reads it: a room or rack by its name, not its id."""
+    if key == "room_id" and v is not None:
+        return rooms.get(v, str(v))
+    if key == "rack_id" and v is not None:
+        return racks.get(v, str(v))
+    return _text(v)
+
+
 def plan(session: Session, data: bytes, filename: str = "") -> Plan:
     """Parse and compare; LedgerError for a file that cannot be read at all."""
     rows, errors = parse(data, filename)
@@ -58,6 +68,8 @@ def plan(session: Session, data: bytes, filename: str = "") -> Plan:
     rooms = {r.name: r for r in session.scalars(select(Room))}
     racks = {(r.room_id, r.name): r for r in session.scalars(select(Rack))}
     by_name = {d.name: d for d in session.scalars(select(Device))}
+    room_names = {r.id: r.name for r in rooms.values()}
+    rack_names = {r.id: r.name for r in racks.values()}
     names_in_file = {r.name for r in rows if r.name}
     slots: dict[int, list[Slot]] = {}  # rack id -> slots after the import
     for d in by_name.values():
@@ -84,11 +96,14 @@ def plan(session: Session, data: bytes, filename: str = "") -> Plan:
         if current is None:
             # the values a new asset gets, so a preview or dry run shows what was read
             # (a wrongly decoded file shows up before anything is written)
-            shown = tuple((k, "", _text(v)) for k, v in fields.items() if _text(v))
+            shown = tuple(
+                (k, "", _shown(k, v, room_names, rack_names)) for k, v in fields.items() if _text(v)
+            )
             result.outcomes.append(Outcome(row.row, row.name, "new", fields, shown))
             continue
         changes = tuple(
-            (k, _text(getattr(current, k)), _text(v))
+            (k, _shown(k, getattr(current, k), room_names, rack_names),
+             _shown(k, v, room_names, rack_names))
             for k, v in fields.items() if getattr(current, k) != v
         )  # fmt: skip
         result.outcomes.append(
@@ -97,7 +112,7 @@ def plan(session: Session, data: bytes, filename: str = "") -> Plan:
     for row, rack, slot in placed:
         clash = overlaps(slot, slots.get(rack.id, []))
         if clash:
-            result.errors.append(RowError(row.row, "position_u", "u_overlap"))
+            result.errors.append(RowError(row.row, "position_u", "u_overlap", ", ".join(clash)))
     result.errors.sort(key=lambda e: (e.row, e.column))
     return result
 
@@ -127,7 +142,7 @@ def _row_fields(
         value = v.get(key)
         owner = next((d for d in by_name.values() if value and getattr(d, key) == value), None)
         if owner is not None and owner.name != row.name:
-            bad.append(RowError(row.row, key, "taken"))
+            bad.append(RowError(row.row, key, "taken", owner.name))
     # a polled device needs an address, whether the file or the ledger gives kind/address
     existing = by_name.get(row.name)
     kind = v.get("kind", existing.kind if existing else "asset")
@@ -187,6 +202,33 @@ def export_records(session: Session) -> list[dict[str, Any]]:
     return out
 
 
+def problem_words(lang: str, e: RowError) -> str:
+    """One row's problem in words: the row, the column's name and what is wrong (with the
+    clashing row or asset), never the codes."""
+    problem = translate(lang, f"ledger.problem.{e.problem}", other=e.other)
+    if not e.column:
+        return translate(lang, "ledger.row_problem", row=e.row, problem=problem)
+    column = translate(lang, f"ledger.field.{e.column}")
+    return translate(lang, "ledger.row_column_problem", row=e.row, column=column, problem=problem)
+
+
+def value_words(lang: str, key: str, value: str) -> str:
+    """A shown value of a code column (status, face, kind, type) in words."""
+    return label(lang, WORDED[key], value) if key in WORDED and value else value
+
+
+def outcome_words(lang: str, o: Outcome) -> str:
+    """One row of the plan in words: status, asset and what changes."""
+    changes = "; ".join(
+        translate(lang, "ledger.change_line", field=translate(lang, f"ledger.field.{k}"),
+                  before=value_words(lang, k, a) or "—", after=value_words(lang, k, b) or "—")
+        for k, a, b in o.changes
+    )  # fmt: skip
+    status = translate(lang, f"ledger.outcome.{o.status}")
+    line = translate(lang, "ledger.outcome_line", row=o.row, status=status, name=o.name)
+    return f"{line}  {changes}" if changes else line
+
+
 def error_lines(errors: Sequence[RowError]) -> list[str]:
-    """Plain lines for the command line: row, column, problem."""
-    return [f"row {e.row}, column {e.column or '-'}: {e.problem}" for e in errors]
+    """Lines for the command line, which has no language of its own: 中文 / English."""
+    return [f"{problem_words('zh_CN', e)} / {problem_words('en', e)}" for e in errors]

@@ -4,23 +4,89 @@ Lending sets the asset's status to on_loan; the return records when and in what 
 (ok, damaged, lost): ok gives the asset back the status it was lent with (a spare stays
 a spare), damaged puts it under repair, lost retires it; damage and loss are reported in
 the audit log and on the loans page. Overdue = not returned after due_at.
+
+A key (device type "key") is lent only with a supervisor's approval (钥匙借用须主管批准),
+recorded on the loan: a supervisor (or admin) who lends it approves by doing so; anyone
+else names the approving supervisor, who confirms with their password (:func:`approve_key`).
+The borrower never approves their own loan.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.types import Role
 from inventory.errors import LedgerError
 from inventory.ledger_rules import RETURN_STATES
 from store import audit
-from store.models import Device
+from store.accounts import check_password, get_user
+from store.models import Device, User
 from store.models_ledger import Loan
 
 AFTER_RETURN = {"ok": "in_use", "damaged": "under_repair", "lost": "retired"}
+KEY_TYPES = frozenset({"key"})
+APPROVERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
+
+
+@dataclass(frozen=True, slots=True)
+class KeyApproval:
+    """A supervisor's approval of one key loan: who gave it and when."""
+
+    by: str
+    at: datetime
+
+
+def needs_approval(d: Device) -> bool:
+    return d.device_type in KEY_TYPES
+
+
+def _is_approver(user: User) -> bool:
+    return user.active and user.role in APPROVERS
+
+
+def _confirm_approver(session: Session, approver: str, password: str) -> User:
+    """The supervisor named on the form, when the password typed is theirs."""
+    if not approver:
+        raise LedgerError("ledger.error.key_needs_approval", field="approver")
+    user = get_user(session, approver)
+    if user is None or not user.active or not password or not check_password(user, password):
+        raise LedgerError("ledger.error.approver_password", field="approver_password")
+    if not _is_approver(user):
+        raise LedgerError("ledger.error.approver_not_supervisor", field="approver")
+    return user
+
+
+def approve_key(
+    session: Session, borrower: str, *, actor: str, approver: str = "", password: str = "",
+    now: datetime,
+) -> KeyApproval:  # fmt: skip
+    """The approval of a key loan, or a refusal naming the field to fix.
+
+    A supervisor or admin lending the key approves it by their own (logged-in) act; anyone
+    else names the approving supervisor, who types their password. A name without the
+    password, a wrong password or a person who is not a supervisor approves nothing; nor
+    does the borrower approve their own loan.
+    """
+    acting = get_user(session, actor)
+    if acting is not None and _is_approver(acting) and not approver.strip():
+        user = acting
+    else:
+        user = _confirm_approver(session, approver.strip(), password)
+    if borrower.strip() in {n for n in (user.username, user.display_name) if n}:
+        raise LedgerError("ledger.error.approver_is_borrower", field="approver")
+    return KeyApproval(user.username, now)
+
+
+def approvers(session: Session) -> list[User]:
+    """Who may approve lending a key (the lend forms offer them by name)."""
+    return list(session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_(APPROVERS))
+        .order_by(User.username)))  # fmt: skip
 
 
 def _loan_view(loan: Loan) -> dict[str, Any]:
@@ -29,6 +95,7 @@ def _loan_view(loan: Loan) -> dict[str, Any]:
         "due_at": loan.due_at.isoformat(),
         "returned_at": loan.returned_at.isoformat() if loan.returned_at else None,
         "return_state": loan.return_state, "return_note": loan.return_note,
+        "approved_by": loan.approved_by,
     }  # fmt: skip
 
 
@@ -40,8 +107,9 @@ def open_loan(session: Session, device_id: int) -> Loan | None:
 
 def lend(
     session: Session, device_id: int, borrower: str, due_at: datetime, *, purpose: str = "",
-    actor: str, now: datetime, address: str = "",
+    actor: str, now: datetime, address: str = "", approval: KeyApproval | None = None,
 ) -> Loan:  # fmt: skip
+    """Lend an asset; a key only with ``approval`` (from :func:`approve_key`)."""
     d = session.get(Device, device_id)
     if d is None:
         raise LedgerError("ledger.error.not_found", field="device_id")
@@ -56,9 +124,13 @@ def lend(
         raise LedgerError("ledger.error.retired", field="device_id")
     if open_loan(session, device_id) is not None or d.status == "on_loan":
         raise LedgerError("ledger.error.already_lent", field="device_id")
+    if needs_approval(d) and approval is None:
+        raise LedgerError("ledger.error.key_needs_approval", field="approver")
     loan = Loan(device_id=device_id, borrower=borrower, purpose=purpose.strip(), lent_by=actor,
                 lent_at=now, due_at=due_at, returned_to="", return_state="",
                 return_note="", status_before=d.status)  # fmt: skip
+    if approval is not None and needs_approval(d):
+        loan.approved_by, loan.approved_at = approval.by, approval.at
     session.add(loan)
     before_status = d.status
     d.status = "on_loan"

@@ -1,22 +1,59 @@
 """Stock-taking (盘存) of one room: what the ledger says should be there, confirmed one by
 one (or by typing/scanning the asset tag); discrepancies (missing, wrong place, unknown
 tag) are recorded, and each is resolved with a note. Closing marks the unchecked missing.
+
+A stock-take covers the whole room (scope "room") or only its key cabinet (scope "keys").
+The key cabinet is checked at least every half month (每半月至少一次对钥匙柜进行盘存,
+seed 000 §4.4.3): :func:`key_checks` says, per room with keys, when the next check is due;
+the handover carries a due check over (inventory/loans_carryover.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from inventory.errors import LedgerError
+from inventory.loans import KEY_TYPES
 from store import audit
 from store.models import Device, Room
 from store.models_ledger import StockTake, StockTakeItem
 
 DISCREPANCIES = ("missing", "wrong_place", "unknown_tag")
 NOT_EXPECTED = ("retired", "on_loan")  # lent items are with the borrower, not in the room
+SCOPES = ("room", "keys")
+KEY_CHECK_DAYS = 15  # half a month
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """Where a room's key cabinet stands: the last check closed, when the next is due (None:
+    never checked, so due now), and a key stock-take under way if any."""
+
+    room_id: int
+    room: str
+    last_done: datetime | None
+    due_on: date | None
+    open_id: int | None
+
+    def is_due(self, now: datetime) -> bool:
+        return key_check_due(self.due_on, now)
+
+
+def next_key_check(last_done: datetime | None) -> date | None:
+    """The local day the next key-cabinet check is due: half a month after the day of the
+    last one; None when the cabinet was never checked (due at once)."""
+    if last_done is None:
+        return None
+    return last_done.astimezone().date() + timedelta(days=KEY_CHECK_DAYS)
+
+
+def key_check_due(due_on: date | None, now: datetime) -> bool:
+    """Due from the start of ``due_on`` (local time), or at once when never checked."""
+    return due_on is None or now >= datetime.combine(due_on, time()).astimezone()
 
 
 def place_of(d: Device) -> str:
@@ -35,26 +72,56 @@ def _audit(session: Session, action: str, st: StockTake, actor: str, now: dateti
 
 
 def start(
-    session: Session, room_id: int, *, actor: str, now: datetime, address: str = ""
-) -> StockTake:
+    session: Session, room_id: int, *, actor: str, now: datetime, address: str = "",
+    scope: str = "room",
+) -> StockTake:  # fmt: skip
     room = session.get(Room, room_id)
     if room is None:
         raise LedgerError("ledger.error.unknown_room", field="room_id")
-    st = StockTake(room_id=room_id, started_by=actor, started_at=now, closed_by="")
+    if scope not in SCOPES:
+        raise LedgerError("ledger.error.bad_scope", field="scope")
+    q = select(Device).where(Device.room_id == room_id, Device.status.not_in(NOT_EXPECTED))
+    if scope == "keys":
+        q = q.where(Device.device_type.in_(KEY_TYPES))
+        if not _has_keys(session, room_id):
+            raise LedgerError("ledger.error.no_keys", field="room_id", room=room.name)
+    st = StockTake(room_id=room_id, scope=scope, started_by=actor, started_at=now, closed_by="")
     session.add(st)
     session.flush()
-    expected = session.scalars(
-        select(Device)
-        .where(Device.room_id == room_id, Device.status.not_in(NOT_EXPECTED))
-        .order_by(Device.rack_id, Device.position_u, Device.name)
-    )
+    expected = session.scalars(q.order_by(Device.rack_id, Device.position_u, Device.name))
     for d in expected:
         session.add(StockTakeItem(stocktake_id=st.id, device_id=d.id, asset_tag=d.asset_tag or "",
                                   expected_place=place_of(d)[:200], state="pending",
                                   checked_by="", note="", resolved_by=""))  # fmt: skip
     session.flush()
-    _audit(session, "ledger.stocktake_start", st, actor, now, address, room=room.name)
+    _audit(session, "ledger.stocktake_start", st, actor, now, address, room=room.name,
+           scope=scope)  # fmt: skip
     return st
+
+
+def _keys(room_id: int | None = None) -> list[ColumnElement[bool]]:
+    cond = [Device.device_type.in_(KEY_TYPES), Device.status != "retired"]
+    return cond if room_id is None else [*cond, Device.room_id == room_id]
+
+
+def _has_keys(session: Session, room_id: int) -> bool:
+    return bool(session.scalar(select(func.count(Device.id)).where(*_keys(room_id))))
+
+
+def key_checks(session: Session) -> list[KeyCheck]:
+    """Every room holding keys (not retired), with its key cabinet's schedule."""
+    rooms = session.execute(
+        select(Room.id, Room.name).where(Room.id.in_(select(Device.room_id).where(*_keys())))
+        .order_by(Room.name)
+    ).all()  # fmt: skip
+    checks = []
+    for room_id, name in rooms:
+        keyed = (StockTake.room_id == room_id, StockTake.scope == "keys")
+        last = session.scalar(select(func.max(StockTake.closed_at)).where(*keyed))
+        open_id = session.scalar(select(func.max(StockTake.id))
+                                 .where(*keyed, StockTake.closed_at.is_(None)))  # fmt: skip
+        checks.append(KeyCheck(room_id, name, last, next_key_check(last), open_id))
+    return checks
 
 
 def items(session: Session, stocktake_id: int) -> list[tuple[StockTakeItem, Device | None]]:

@@ -26,6 +26,7 @@ SOURCES: dict[str, str] = {
     "change": "records.changes.carryover:carry_over",
     "visitor": "records.access.carryover:carry_over",
     "loan": "inventory.loans_carryover:carry_over",
+    "key_check": "inventory.loans_carryover:key_check_items",
 }
 
 

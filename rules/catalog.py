@@ -42,6 +42,11 @@ BUILTIN_METRICS = (
     MetricInfo("host_uptime_seconds", "s"),
     MetricInfo("host_load1"),
     MetricInfo("host_disk_used_percent", "%"),
+    # each agent about itself, as the pseudo-device named after it (agent.uplink)
+    MetricInfo("agent_spool_ok", "", "enum", {0: "failing", 1: "ok"}),
+    MetricInfo("agent_samples_dropped"),
+    MetricInfo("agent_samples_dropped_total", "", "counter"),
+    MetricInfo("agent_dead_letter_batches"),
 )
 
 

@@ -20,6 +20,9 @@ Each rule × device × instance is a small state machine (rules.machine): ok →
   caller passes them as ``history`` (the store keeps raw samples; ``history_windows``
   says how far back per metric), which keeps the engine pure and restart-safe. With
   fewer than two samples in the window the series counts as no data.
+* ``fallback_metrics``: a threshold rule reads its ``metric`` and, on a device that does
+  not report it, the first fallback the device reports (the same reading under another
+  MIB's name), so a device raises one alarm whichever MIB it speaks.
 * Compound rules (top-level ``all``/``any``) are evaluated on every device × instance
   that has a fresh sample of one of their metrics; their value is the first leaf's.
 * Event rules are fired by rules.events.evaluate_event; a tick only clears them
@@ -34,7 +37,7 @@ Each rule × device × instance is a small state machine (rules.machine): ok →
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from core.types import Sample
@@ -160,12 +163,21 @@ def _rate(rule: RuleSpec, tick: _Tick, sample: Sample) -> float | None:
     return (sample.value - first.value) / seconds * rule.rate.per
 
 
+def _samples(rule: RuleSpec, tick: _Tick) -> Iterator[Sample]:
+    """The rule's metric, then each fallback on the devices that reported none before it."""
+    covered: set[str] = set()
+    for metric in (rule.metric, *rule.fallback_metrics):
+        samples = tick.by_metric.get(metric, ())
+        yield from (s for s in samples if s.device not in covered)
+        covered |= {s.device for s in samples}
+
+
 def _threshold(rule: RuleSpec, tick: _Tick) -> None:
     name, states, cutoff, when = rule.name, tick.states, tick.cutoff, rule.when
     scoped = rule.scoped
     cache: dict[str, bool] = {}
     pattern = rule.instance_pattern
-    for sample in tick.by_metric.get(rule.metric, ()):
+    for sample in _samples(rule, tick):
         if sample.ts < cutoff:
             _went_stale(tick, (name, sample.device, sample.instance))
             continue

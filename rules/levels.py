@@ -14,14 +14,14 @@ _KIND_FIELDS = {
     "event": ("event", "clear_event", "clear_after", "clear_when"),
     "absent": ("absent_for", "absent_unseen"),
     "compound": ("all", "any"),
-    "threshold": ("op", "warning", "critical", "clear", "rate", "when"),
+    "threshold": ("op", "warning", "critical", "clear", "rate", "when", "fallback_metrics"),
 }
 _ATTR = {"all": "all_", "any": "any_"}
 
 
 def _given(model: RuleModel, name: str) -> bool:
     value = getattr(model, _ATTR.get(name, name))
-    return value not in (None, 0.0, False)
+    return value not in (None, 0.0, False, [])
 
 
 def kind_of(model: RuleModel) -> str:
@@ -73,6 +73,9 @@ def _check_threshold(model: RuleModel) -> None:
 
     if model.metric is None:
         raise ValueError("no metric — add metric: (or all:/any:, absent_for:, event:)")
+    if model.fallback_metrics and model.rate is not None:
+        raise ValueError("fallback_metrics cannot be combined with rate — write one rule per "
+                         "metric instead")  # fmt: skip
     if model.op is None:
         raise ValueError('no op — add op: (one of > >= < <= == != in =~, quoted: op: ">")')
     if model.severity is not None:

@@ -64,6 +64,9 @@ def catalog_problems(
     if rule.metric:
         if check_names and rule.metric not in catalog:
             out.append(("metric", _metric_problem(rule.metric, catalog)))
+        for i, name in enumerate(rule.fallback_metrics):
+            if check_names and name not in catalog:
+                out.append((f"fallback_metrics[{i}]", _metric_problem(name, catalog)))
         if rule.op is None or rule.op.value not in ("=~", "!~"):
             for fld, target in (("warning", rule.warning), ("critical", rule.critical)):
                 for label in _labels(target):

@@ -25,7 +25,7 @@ turns a threshold rule into a rate-of-change rule. Monitoring templates: rules.t
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -166,6 +166,11 @@ class RuleModel(BaseModel):
     title_zh: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
     metric: str | None = Field(None, pattern=NAME_RE, max_length=100)
+    fallback_metrics: list[Annotated[str, Field(pattern=NAME_RE, max_length=100)]] = Field(
+        default_factory=list,
+        description="threshold rules: the same reading under other names (other MIBs), "
+        "read on a device that does not report metric",
+    )
     op: Op | None = None
     warning: Target | None = None
     critical: Target | None = None
@@ -295,6 +300,7 @@ class RuleModel(BaseModel):
             clear_when=self.clear_when.to_cond(enums) if self.clear_when else None,
             unit=self.unit or "",
             template=template,
+            fallback_metrics=tuple(self.fallback_metrics),
         )
 
 

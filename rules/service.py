@@ -186,7 +186,8 @@ class RuleRunner:
                     lift_on_severity_change(session, alarm, now)
         windows = active_windows(session, now)
         flags = apply_flags(session, changes, self._flap, windows, now)
-        planned = plan(session, changes, flags.flapping_started, windows, self.notify, now)
+        planned = plan(session, changes, flags.flapping_started, windows, self.notify, now,
+                       self._by_name)  # fmt: skip
         session.flush()
         return planned
 

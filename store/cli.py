@@ -22,6 +22,7 @@ from store.db import (
     head_revision,
     make_engine,
     require_current,
+    require_existing,
     session_factory,
     upgrade,
 )
@@ -44,6 +45,8 @@ def open_engine(url: str, *, migrated: bool = True) -> Engine:
     """The configured database, checked: reachable and (when ``migrated``) at the current
     schema. A bad URL, a missing driver, an unreachable server or an old schema is a
     one-line :class:`DatabaseError` naming the cause and the fix."""
+    if migrated:  # before make_engine: a missing SQLite file is refused, not created
+        require_existing(url)
     try:
         engine = make_engine(url)
     except (NoSuchModuleError, ImportError):

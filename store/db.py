@@ -10,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +61,22 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def _sqlite_refusal(engine: Engine, reason: str) -> str:
+    """A SQLite file this user may not write (or open): what to do, not "is the server
+    running" (there is no server)."""
+    db = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not db or db == ":memory:":
+        return ""
+    if "readonly" in reason or "read-only" in reason:
+        return (f"the database file {db} is read-only for this user ({reason}): run roomwatch "
+                "as the user that owns it, or make the file and its folder writable (SQLite "
+                "writes its -wal and -shm files next to it)")  # fmt: skip
+    if "unable to open" in reason:
+        return (f"cannot open the database file {db} ({reason}): check that this user may "
+                "read and write it and its folder")  # fmt: skip
+    return ""
+
+
 def check_connection(engine: Engine) -> None:
     """Raise a one-line DatabaseError when the database cannot be reached."""
     try:
@@ -68,6 +84,9 @@ def check_connection(engine: Engine) -> None:
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        refusal = _sqlite_refusal(engine, reason)
+        if refusal:
+            raise DatabaseError(refusal) from None
         raise DatabaseError(
             f"cannot connect to the database at {engine.url.render_as_string()}: {reason} "
             "(check ROOMWATCH_DATABASE_URL and that the server is running)"
@@ -99,8 +118,26 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def require_existing(url: str | URL) -> None:
+    """Refuse a SQLite file that does not exist: opening it would leave an empty one behind."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # make_engine names this fault
+    db = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not db or db == ":memory:":
+        return
+    if parsed.query.get("uri") or Path(db).exists():  # a file: URI is SQLite's to resolve
+        return
+    raise DatabaseError(
+        f"database file {db} does not exist (no schema yet): run 'roomwatch db upgrade' to "
+        "create it, or correct ROOMWATCH_DATABASE_URL"
+    )
+
+
 def require_current(engine: Engine) -> None:
-    """Refuse to run on a database that is not migrated to head."""
+    """Refuse to run on a database that is missing or not migrated to head."""
+    require_existing(engine.url)
     check_connection(engine)
     current = current_revision(engine)
     if current != head_revision():

@@ -145,13 +145,33 @@ class Series(Base):
 
 
 class RawSample(Base):
+    """One point of a series; at most one per (series, ts): a replayed point is skipped."""
+
     __tablename__ = "raw_samples"
-    __table_args__ = (Index("ix_raw_samples_series_ts", "series_id", "ts"),)
+    __table_args__ = (Index("uq_raw_samples_series_ts", "series_id", "ts", unique=True),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
     ts: Mapped[utc]
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class IngestBatch(Base):
+    """An ingest batch an agent sent with a ``batch_id``: stored at most once.
+
+    Written in the transaction that stores the batch's samples (or events), so the two
+    exist together or not at all; a replay of the id is answered with ``ack``, the JSON
+    acknowledgement of the first delivery. Pruned with the raw samples (retention).
+    """
+
+    __tablename__ = "ingest_batches"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # samples | events
+    agent: Mapped[str] = mapped_column(String(100), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    accepted: Mapped[int]
+    refused: Mapped[int]
+    ack: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[utc] = mapped_column(index=True)
 
 
 class RuleState(Base):

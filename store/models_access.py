@@ -1,7 +1,8 @@
 """Tables of the machine-room access log (机房出入登记, R5).
 
 An :class:`AccessEntry` is one person's visit: registered, approved by the room's head
-unless the person is staff, signed in, signed out. Signing out freezes it (``signed_at``
+unless the person is staff (a dashboard account or on the :class:`StaffMember` list),
+signed in, signed out. Signing out freezes it (``signed_at``
 set, content journaled) and migration 0010 makes the database refuse any later change to
 it or to its :class:`AccessItem` rows (机房物品进出登记单). Construction work needs an
 approved :class:`WorkApplication` (施工申请单), signed off each day by the person on duty.
@@ -51,6 +52,22 @@ class WorkSignoff(Base):
     signed_at: Mapped[utc]
     note: Mapped[str] = mapped_column(Text, default="")
     application: Mapped[WorkApplication] = relationship(back_populates="signoffs")
+
+
+class StaffMember(Base):
+    """One person on the staff list kept by the admin (本中心工作人员 without a dashboard
+    account): recognised at registration by name and ID number together, so that typing a
+    staff member's name for somebody else does not skip approval and escort."""
+
+    __tablename__ = "access_staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str100] = mapped_column(index=True)
+    organisation: Mapped[str200] = mapped_column(default="")
+    id_masked: Mapped[str40]
+    id_salt: Mapped[str] = mapped_column(String(32))
+    id_hash: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str100]
+    added_at: Mapped[utc]
 
 
 class AccessEntry(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.base import Base, UTCDateTime, str40, str100, str200, utc
@@ -52,6 +52,9 @@ class InspectionTemplateItem(Base):
     low: Mapped[float | None] = mapped_column(Float, nullable=True)
     high: Mapped[float | None] = mapped_column(Float, nullable=True)
     expect: Mapped[str200] = mapped_column(default="")  # accepted texts, comma-separated
+    # the unit low/high are written in ("h" for the UPS backup time: readings in minutes
+    # or seconds are converted); "" = the unit of the metric itself (migration 0015)
+    unit: Mapped[str40] = mapped_column(default="", server_default=text("''"))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     template: Mapped[InspectionTemplate] = relationship(back_populates="items")
 
@@ -70,11 +73,15 @@ class InspectionSheet(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     opened_at: Mapped[utc]
     due_by: Mapped[utc]
-    result: Mapped[str40] = mapped_column(default="pending")  # pending | pass | abnormal
+    result: Mapped[str40] = mapped_column(default="pending")  # pending|pass|abnormal|not_needed
     overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     signed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     signed_from: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # an on-site check no longer needed (its alarms cleared before anyone started it):
+    # closed by the scheduler, never signed (records.inspection.incidents, migration 0015)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     items: Mapped[list[InspectionItem]] = relationship(
         back_populates="sheet", order_by="InspectionItem.position", cascade="all, delete-orphan"
     )

@@ -95,14 +95,19 @@ class Loan(Base):
     return_note: Mapped[str] = mapped_column(Text, default="")
     # the asset's status when lent (a spare comes back a spare, not "in use")
     status_before: Mapped[str40] = mapped_column(default="", server_default=text("''"))
+    # a key is lent only with a supervisor's approval (主管批准): who and when ("" otherwise)
+    approved_by: Mapped[str100] = mapped_column(default="", server_default=text("''"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class StockTake(Base):
-    """A stock-taking session (盘存) of one room."""
+    """A stock-taking session (盘存) of one room: all its assets (scope "room") or only its
+    key cabinet (scope "keys", due every half month)."""
 
     __tablename__ = "ledger_stocktakes"
     id: Mapped[int] = mapped_column(primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    scope: Mapped[str40] = mapped_column(default="room", server_default=text("'room'"))
     started_by: Mapped[str100]
     started_at: Mapped[utc]
     closed_by: Mapped[str100] = mapped_column(default="")

@@ -35,7 +35,9 @@ class RosterMonth(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str40] = mapped_column(unique=True)  # "YYYY-MM"
     pattern: Mapped[str40]
-    shift_defs: Mapped[str] = mapped_column(Text)  # JSON: the shifts as generated
+    # JSON: how the month was drafted (records.roster.patterns.Plan): its shifts, the team of
+    # each slot on the 1st and whether the teams rotate; before rotation: the shifts only
+    shift_defs: Mapped[str] = mapped_column(Text)
     created_at: Mapped[utc]
     created_by: Mapped[str100]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -9,8 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select
-from sqlalchemy import insert as sa_insert
+from sqlalchemy import Table, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,11 +41,43 @@ def _upsert(dialect: str) -> Any:
     return stmt
 
 
+# PostgreSQL: one statement over arrays; faster than an executemany, and its rowcount is
+# exact (psycopg reports none for an executemany)
+_RAW_INSERT_PG = text(
+    "INSERT INTO raw_samples (series_id, ts, value, text) "
+    "SELECT * FROM unnest(CAST(:series_id AS integer[]), CAST(:ts AS timestamptz[]), "
+    "CAST(:value AS double precision[]), CAST(:text AS text[])) "
+    "ON CONFLICT (series_id, ts) DO NOTHING"
+)
+_RAW_INSERT_SQLITE = sqlite.insert(cast(Table, RawSample.__table__)).on_conflict_do_nothing(
+    index_elements=["series_id", "ts"]
+)
+
+
+def _append_raw(session: Session, dialect: str, ids: list[int], samples: Sequence[Sample]) -> int:
+    """Append raw points, skipping a (series, ts) already stored; returns the rows added."""
+    if dialect == "postgresql":
+        columns = {
+            "series_id": ids,
+            "ts": [s.ts for s in samples],
+            # one element type per array: an int value (callers pass 1 for 1.0) becomes a float
+            "value": [None if s.value is None else float(s.value) for s in samples],
+            "text": [s.text for s in samples],
+        }
+        result: Any = session.execute(_RAW_INSERT_PG, columns)
+    else:  # SQLite: executemany, whose rowcount counts the rows inserted
+        rows = [{"series_id": sid, "ts": s.ts, "value": s.value, "text": s.text}
+                for sid, s in zip(ids, samples, strict=True)]  # fmt: skip
+        result = session.execute(_RAW_INSERT_SQLITE, rows)
+    return int(result.rowcount)
+
+
 def write_samples(session: Session, samples: Sequence[Sample]) -> int:
     """Store a batch: upsert each series' latest value (only if newer) and append raw rows.
 
-    Returns the number of samples stored. A replayed old batch never overwrites a newer
-    latest value, but its raw samples are kept.
+    Returns the number of raw points newly stored: a point whose series already has one at
+    the same ts (a replayed batch, or twice in this one) is skipped. A replayed old batch
+    never overwrites a newer latest value.
     """
     if not samples:
         return 0
@@ -61,13 +92,10 @@ def write_samples(session: Session, samples: Sequence[Sample]) -> int:
          "value": s.value, "text": s.text, "ts": s.ts}
         for s in newest.values()
     ]  # fmt: skip
-    session.execute(_upsert(session.get_bind().dialect.name), rows)
+    dialect = session.get_bind().dialect.name
+    session.execute(_upsert(dialect), rows)
     ids = series_ids(session, {s.device for s in samples})
-    session.execute(
-        sa_insert(RawSample),
-        [{"series_id": ids[s.key], "ts": s.ts, "value": s.value, "text": s.text} for s in samples],
-    )
-    return len(samples)
+    return _append_raw(session, dialect, [ids[s.key] for s in samples], samples)
 
 
 def series_ids(session: Session, devices: Iterable[str]) -> dict[SeriesKey, int]:

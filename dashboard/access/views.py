@@ -2,8 +2,11 @@
 
 Everyone logged in sees; on-duty staff, supervisors and admins register, sign people in
 and out and register items; only supervisors and admins (the room's head) approve or
-reject an outsider's entry. Work applications (施工申请单) are in works.py, the history
-and the printable register in history.py. Services audit every action.
+reject an outsider's entry, and never one they registered themselves. Who is staff is
+looked up by the service (records/access/staff.py), never read from the form; the admin
+keeps the staff list (staff_pages.py). Work applications (施工申请单) are in
+work_pages.py, the history and the printable register in history.py. Services audit
+every action.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask.typing import ResponseReturnValue
 
 from core.types import Role
+from dashboard import journal_marks
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
 from dashboard.security import client_address, login_required, role_required
@@ -46,7 +50,8 @@ def index() -> ResponseReturnValue:
         board = service.board(s, now)
         unsigned = [(w, s.get(Room, w.room_id)) for w in works.unsigned_today(s, now)]
     return render_template("access/index.html", board=board, unsigned=unsigned, now=now,
-                           can_act=g.user.can(*ACTORS), can_decide=g.user.can(*HEADS))  # fmt: skip
+                           can_act=g.user.can(*ACTORS), can_decide=g.user.can(*HEADS),
+                           can_keep_staff=g.user.can(Role.ADMIN))  # fmt: skip
 
 
 def _render_new(values: dict[str, str], errors: dict[str, str], status: int = 200) -> Any:
@@ -101,11 +106,13 @@ def _render_detail(
         items = list(entry.items)
         work = s.get(WorkApplication, entry.work_application_id or 0)
         signed = journal.signed_entry(s, service.KIND, entry.id)
+        marks = journal_marks.marks(s, service.KIND, entry.id)
     return render_template(
         "access/detail.html", entry=entry, room=room, items=items, work=work, signed=signed,
         over=overstay(entry.state, entry.planned_out, now), now=now, error=error,
         item_errors=item_errors or {}, item_values=item_values or {}, directions=list(Direction),
-        can_act=g.user.can(*ACTORS), can_decide=g.user.can(*HEADS), State=State,
+        can_act=g.user.can(*ACTORS), can_decide=g.user.can(*HEADS), State=State, marks=marks,
+        own=entry.requested_by == g.user.username,
     ), status  # fmt: skip
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +10,6 @@ from typing import Annotated, Any
 from flask import current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,12 +18,13 @@ from pydantic import (
     create_model,
 )
 
-from dashboard.api.schemas import Name, error_details
-from dashboard.api.views import bp, token_required
-from dashboard.errors import api_error
+from dashboard.api.metrics import ingest_metrics
+from dashboard.api.schemas import BatchId, Name, Refused, Storable, UtcTime, judge
+from dashboard.api.views import body_error, bp, token_required
 from dashboard.extensions import db_session, roomwatch
 from rules.service import RuleRunner
 from rules.traps import IncomingEvent
+from store import ingest
 
 log = logging.getLogger(__name__)
 RUNNER_KEY = "roomwatch.rules"  # the RuleRunner of the background services (serve sets it)
@@ -43,11 +42,12 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     device: Name | None = None
-    address: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    address: Annotated[str, StringConstraints(min_length=1, max_length=200), Storable]
     trap_oid: Oid
-    name: Annotated[str, StringConstraints(max_length=100)]
+    name: Annotated[str, StringConstraints(max_length=100), Storable]
+    # kept as JSON, where a NUL is escaped: a binary OCTET STRING value is storable
     varbinds: Annotated[dict[VarKey, VarValue], Field(max_length=200)] = Field(default_factory=dict)
-    ts: AwareDatetime
+    ts: UtcTime
 
     def to_event(self, agent: str) -> IncomingEvent:
         return IncomingEvent(
@@ -57,7 +57,7 @@ class EventIn(BaseModel):
             trap_oid=self.trap_oid,
             name=self.name,
             varbinds={k: "" if v is None else str(v) for k, v in self.varbinds.items()},
-            ts=self.ts.astimezone(UTC),
+            ts=self.ts,
         )
 
 
@@ -65,7 +65,23 @@ class EventsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     agent: Name
+    batch_id: BatchId | None = None
     events: list[EventIn]
+
+
+class EventsAck(BaseModel):
+    """The answer to ``POST /api/v1/events`` (202, a replayed ``batch_id`` too)."""
+
+    accepted: int = Field(description="Events stored")
+    unmatched: int = Field(0, description="Stored events of no known device")
+    transitions: int = 0
+    alarms_opened: int = 0
+    alarms_resolved: int = 0
+    fallback: int = Field(0, description="Events handled by the built-in trap table")
+    alarm_ids: list[int] = Field(default_factory=list)
+    refused: list[Refused] = Field(default_factory=list)
+    batch_id: str | None = None
+    replay: bool = Field(False, description="True when this batch_id was stored before")
 
 
 @lru_cache(maxsize=8)
@@ -95,35 +111,45 @@ def rule_runner() -> RuleRunner:
 def events() -> ResponseReturnValue:
     limit = min(MAX_EVENTS, roomwatch().settings.server.max_batch_samples)
     try:
-        body = events_model(limit).model_validate_json(request.get_data(cache=False))
+        judged = judge(events_model(limit), request.get_data(cache=False), "events")
     except ValidationError as exc:
-        details = error_details(exc)
-        if any(d["type"] == "json_invalid" for d in details):
-            return api_error(400, "body is not valid JSON", "bad_json", details)
-        if any(d["field"] == "events" and d["type"] == "too_long" for d in details):
-            return api_error(
-                422, f"too many events in one request: send at most {limit}",
-                "too_many_events", details,
-            )  # fmt: skip
-        first = details[0]["field"] if details else "body"
-        return api_error(422, f"invalid field {first}", "validation_error", details)
+        return body_error(exc, "events", limit)
+    body = judged.body
     runner = rule_runner()
     incoming = [e.to_event(body.agent) for e in body.events]
+    now = roomwatch().clock.now()
     s = db_session()
-    with runner.lock, s.begin():
-        report = runner.on_events(s, incoming, roomwatch().clock.now())
+    with runner.lock, s.begin():  # the events and their batch id: together or not at all
+        if body.batch_id is not None and not ingest.claim(
+            s, "events", body.agent, body.batch_id, now
+        ):
+            first = ingest.stored_ack(s, "events", body.agent, body.batch_id)
+            replayed = EventsAck.model_validate_json(first) if first else EventsAck(accepted=0)
+            ack, report = replayed.model_copy(update={"replay": True}), None
+        else:
+            report = runner.on_events(s, incoming, now)
+            ack = EventsAck(
+                accepted=report.stored,
+                unmatched=report.unmatched,
+                transitions=report.transitions,
+                alarms_opened=report.opened,
+                alarms_resolved=report.resolved,
+                fallback=report.fallback,
+                alarm_ids=list(report.alarm_ids),
+                refused=judged.refused,
+                batch_id=body.batch_id,
+            )
+            if body.batch_id is not None:
+                ingest.settle(s, "events", body.agent, body.batch_id, ack.accepted,
+                              len(ack.refused), ack.model_dump_json())  # fmt: skip
+    metrics = ingest_metrics()
+    if report is None:
+        metrics.duplicate_batches.labels("events").inc()
+        log.info("agent %s replayed events batch %s: stored before", body.agent, body.batch_id)
+        return jsonify(ack.model_dump()), 202
+    metrics.events_refused.inc(len(ack.refused))
     worker: Any = current_app.extensions.get(NOTIFY_KEY)
     if worker is not None and report.notifications:
         worker.wake()
     log.debug("agent %s (token %s) pushed %d events", body.agent, g.api_client, len(incoming))
-    return jsonify(
-        {
-            "accepted": report.stored,
-            "unmatched": report.unmatched,
-            "transitions": report.transitions,
-            "alarms_opened": report.opened,
-            "alarms_resolved": report.resolved,
-            "fallback": report.fallback,
-            "alarm_ids": list(report.alarm_ids),
-        }
-    ), 202
+    return jsonify(ack.model_dump()), 202

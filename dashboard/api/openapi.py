@@ -16,8 +16,8 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.cli import package_version
-from dashboard.api.events import MAX_EVENTS, events_model
-from dashboard.api.schemas import batch_model
+from dashboard.api.events import MAX_EVENTS, EventsAck, events_model
+from dashboard.api.schemas import SamplesAck, batch_model
 from dashboard.api.views import bp
 from dashboard.extensions import roomwatch
 
@@ -79,14 +79,6 @@ class Alarm(_Open):
 
 class Alarms(_Open):
     alarms: list[Alarm]
-
-
-class SamplesAck(_Open):
-    accepted: int = Field(description="Samples stored from this batch")
-
-
-class EventsAck(_Open):
-    accepted: int = Field(description="Events stored")
 
 
 def _json(model: str, description: str) -> dict[str, Any]:

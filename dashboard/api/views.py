@@ -1,9 +1,11 @@
-"""API endpoints: token auth (Bearer), one JSON error shape, all-or-nothing ingest."""
+"""API endpoints: token auth (Bearer), one JSON error shape, ingest that stores each batch
+once and refuses bad samples one by one."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -12,15 +14,24 @@ from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core.types import target_to_json
+from core.types import Sample, target_to_json
 from dashboard.alarms import service as alarms
-from dashboard.api.schemas import batch_model, error_details
+from dashboard.api.metrics import ingest_metrics
+from dashboard.api.schemas import (
+    Refused,
+    SamplesAck,
+    batch_model,
+    error_details,
+    judge,
+    window_refusal,
+)
 from dashboard.errors import api_error
 from dashboard.extensions import db_session, roomwatch
 from inventory.ledger import enabled_targets
-from store import timeseries
+from store import ingest, timeseries
 from store.accounts import verify_token
 
 log = logging.getLogger(__name__)
@@ -62,6 +73,13 @@ def health() -> ResponseReturnValue:
 @bp.post("/samples")
 @token_required
 def samples() -> ResponseReturnValue:
+    """Store a batch once: its storable samples, the others refused one by one in the answer.
+
+    400/413/422 when the body breaks the schema (not JSON, too large, a missing or mistyped
+    field, too many samples): nothing is stored. Otherwise 202 with a :class:`SamplesAck`;
+    for a ``batch_id`` stored before, 202 with the first acknowledgement, ``replay`` true
+    (any 2xx tells the agent the batch is delivered: its spool file goes).
+    """
     settings = roomwatch().settings.server
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         return _too_large(settings.max_body_bytes)
@@ -72,26 +90,79 @@ def samples() -> ResponseReturnValue:
     if len(body) > settings.max_body_bytes:
         return _too_large(settings.max_body_bytes)
     try:
-        batch = batch_model(settings.max_batch_samples).model_validate_json(body)
+        judged = judge(batch_model(settings.max_batch_samples), body, "samples")
     except ValidationError as exc:
-        details = error_details(exc)
-        if any(d["type"] == "json_invalid" for d in details):
-            return api_error(400, "body is not valid JSON", "bad_json", details)
-        if any(d["field"] == "samples" and d["type"] == "too_long" for d in details):
-            return api_error(
-                422,
-                f"too many samples in one batch: send at most {settings.max_batch_samples}",
-                "too_many_samples",
-                details,
-            )
-        first = details[0]["field"] if details else "body"
-        return api_error(422, f"invalid field {first}", "validation_error", details)
-    rows = [item.to_sample() for item in batch.samples]
+        return body_error(exc, "samples", settings.max_batch_samples)
+    batch = judged.body
+    now = roomwatch().clock.now()
+    skew = timedelta(seconds=settings.max_clock_skew_seconds)
+    retention = timedelta(days=settings.raw_retention_days)
+    refused = list(judged.refused)
+    rows = []
+    for index, item in zip(judged.indexes, batch.samples, strict=True):
+        outside = window_refusal(item.ts, now, skew, retention)
+        if outside is None:
+            rows.append(item.to_sample())
+        else:
+            code, reason = outside
+            refused.append(Refused(index=index, device=item.device, metric=item.metric,
+                                   code=code, reason=reason))  # fmt: skip
+    refused.sort(key=lambda r: r.index)
     s = db_session()
-    with s.begin():  # all or nothing
-        accepted = timeseries.write_samples(s, rows)
-    log.debug("agent %s (token %s) pushed %d samples", batch.agent, g.api_client, accepted)
-    return jsonify({"accepted": accepted}), 202
+    with s.begin():  # the samples and their batch id: together or not at all
+        ack, replay = _store_once(s, batch.agent, batch.batch_id, rows, refused, now)
+    metrics = ingest_metrics()
+    if replay:
+        metrics.duplicate_batches.labels("samples").inc()
+        log.info("agent %s replayed samples batch %s: stored before", batch.agent, batch.batch_id)
+        return jsonify(ack.model_dump()), 202
+    metrics.samples_accepted.inc(ack.accepted)
+    metrics.samples_duplicate.inc(ack.duplicates)
+    for r in refused:
+        metrics.samples_refused.labels(r.code).inc()
+    if refused:
+        first = refused[0]
+        log.warning("agent %s: %d of %d samples refused, first: [%d] %r %r: %s", batch.agent,
+                    len(refused), len(refused) + len(rows), first.index, first.device,
+                    first.metric, first.reason)  # fmt: skip
+    log.debug("agent %s (token %s) pushed %d samples", batch.agent, g.api_client, ack.accepted)
+    return jsonify(ack.model_dump()), 202
+
+
+def _store_once(
+    s: Session,
+    agent: str,
+    batch_id: str | None,
+    rows: list[Sample],
+    refused: list[Refused],
+    now: datetime,
+) -> tuple[SamplesAck, bool]:
+    """Store the samples unless ``batch_id`` was stored before; (acknowledgement, replay)."""
+    if batch_id is not None and not ingest.claim(s, "samples", agent, batch_id, now):
+        first = ingest.stored_ack(s, "samples", agent, batch_id)
+        ack = SamplesAck.model_validate_json(first) if first else SamplesAck(accepted=0)
+        return ack.model_copy(update={"batch_id": batch_id, "replay": True}), True
+    stored = timeseries.write_samples(s, rows)
+    ack = SamplesAck(accepted=len(rows), duplicates=len(rows) - stored, refused=refused,
+                     batch_id=batch_id)  # fmt: skip
+    if batch_id is not None:
+        ingest.settle(s, "samples", agent, batch_id, ack.accepted, len(refused),
+                      ack.model_dump_json())  # fmt: skip
+    return ack, False
+
+
+def body_error(exc: ValidationError, items: str, limit: int) -> ResponseReturnValue:
+    """The one error answer for a body refused as a whole (400 for bad JSON, else 422)."""
+    details = error_details(exc)
+    if any(d["type"] == "json_invalid" for d in details):
+        return api_error(400, "body is not valid JSON", "bad_json", details)
+    if any(d["field"] == items and d["type"] == "too_long" for d in details):
+        return api_error(
+            422, f"too many {items} in one request: send at most {limit}",
+            f"too_many_{items}", details,
+        )  # fmt: skip
+    first = details[0]["field"] if details else "body"
+    return api_error(422, f"invalid field {first}", "validation_error", details)
 
 
 def _too_large(limit: int) -> ResponseReturnValue:

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from dashboard import i18n
-from dashboard.extensions import db_session
+from dashboard import i18n, throttle
+from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
-from dashboard.security import current_user, load_user, login_required, public, record, safe_next
+from dashboard.security import (
+    client_address,
+    current_user,
+    load_user,
+    login_required,
+    public,
+    record,
+    safe_next,
+)
 from store.accounts import authenticate
 from store.models import User
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+log = logging.getLogger("roomwatch.auth")
 
 MAX_FIELD = 200  # longer names or passwords are refused before hashing
 
@@ -27,14 +38,19 @@ def login() -> ResponseReturnValue:
         return render_template("auth/login.html", next=next_url or "")
     username = request.form.get("username", "").strip()[:MAX_FIELD]
     password = request.form.get("password", "")[:MAX_FIELD]
+    actor = username[:100] or "-"  # as the audit journal, which the throttle counts, keeps it
     loaded = None
     s = db_session()
     with s.begin():
+        wait = throttle.seconds_to_wait(s, actor, client_address(), roomwatch().clock.now())
+    if wait > 0:
+        return _throttled(wait, next_url, username)
+    with s.begin():
         user = authenticate(s, username, password) if username and password else None
         if user is None:
-            record(s, "login.failed", "user", username[:100], actor=username[:100] or "-")
+            record(s, throttle.FAILED, "user", username[:100], actor=actor)
         else:
-            record(s, "login", "user", user.id, actor=user.username)
+            record(s, throttle.SUCCEEDED, "user", user.id, actor=user.username)
             loaded = load_user(s, user.id)
     if user is None:
         flash(_("auth.failed"), "error")
@@ -45,6 +61,19 @@ def login() -> ResponseReturnValue:
     if loaded is not None:
         session["lang"] = loaded.language
     return redirect(next_url or url_for("overview.index"))
+
+
+def _throttled(wait: int, next_url: str | None, username: str) -> ResponseReturnValue:
+    """429 with the wait in words and in Retry-After; the password was not even checked."""
+    log.warning(
+        "login for %r from %s refused for %d s after failures",
+        username[:100],
+        client_address(),
+        wait,
+    )
+    flash(_("auth.throttled", seconds=wait), "error")
+    page = render_template("auth/login.html", next=next_url or "", username=username)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @bp.post("/logout")

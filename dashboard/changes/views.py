@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.types import Role
+from dashboard import journal_marks
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
 from dashboard.security import ACTING_ROLES, client_address, login_required, role_required
 from records.changes import calendar, queries
 from records.changes.form import RISKS
-from records.changes.service import Actor, facts
+from records.changes.service import KIND, Actor, facts
 from records.changes.states import State, allowed_actions
 from store.models import Device
 from store.models_changes import ChangeRequest
@@ -161,6 +162,7 @@ def render_detail(
             and g.user.can(*ACTING_ROLES),
             "awaiting": row.emergency and row.approved_at is None
             and row.state in (State.IN_PROGRESS.value, State.IMPLEMENTED.value),
+            "marks": journal_marks.marks(s, KIND, row.id),
         }  # fmt: skip
     page = render_template("changes/detail.html", error=error, close_error=close_error,
                            now=now, **context)  # fmt: skip

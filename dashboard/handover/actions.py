@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from core.duty import ShiftSlot
+from dashboard import journal_marks
 from dashboard.extensions import db_session, roomwatch
 from dashboard.handover.views import (
     SUPERVISORS,
@@ -24,6 +25,7 @@ from dashboard.handover.views import (
 from dashboard.i18n import gettext as _
 from dashboard.inspection.amend import post_amend
 from dashboard.security import ACTING_ROLES, client_address, role_required
+from records import checkpoints
 from records.errors import RecordError
 from records.handover import review, schedule, service
 from records.handover.service import GateRefused, Override
@@ -216,7 +218,12 @@ def review_day() -> ResponseReturnValue:
             review.review_day(s, day, review.local_tz(), username=g.user.username,
                               password=password, note=request.form.get("note", ""),
                               address=client_address(), now=roomwatch().clock.now())  # fmt: skip
+            # this transaction holds the journal's lock: the newest checkpoint is the review's
+            checkpoint = checkpoints.latest(s)
     except RecordError as exc:
         return render_day(day, status=400, errors={"password": _(exc.msgid, **exc.params)})
     flash(_("handover.reviewed", day=day.isoformat()), "success")
+    failed = journal_marks.keep_checkpoint(checkpoint)  # only once the review is committed
+    if failed:
+        flash(_("journal.checkpoint_not_kept", error=failed), "error")
     return redirect(url_for("handover.day", day=day.isoformat()))

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from core.types import Role
+from dashboard import journal_marks
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
 from dashboard.inspection.amend import may_amend
@@ -80,6 +81,7 @@ def render_detail(
             history=amendments.history(s, service.KIND, row.id),
             can_amend=row.signed_at is not None and may_amend(signers(row)),
             amend_errors=amend_errors or {}, amend_form=amend_form or {},
+            marks=journal_marks.marks(s, service.KIND, row.id),
             now=roomwatch().clock.now())  # fmt: skip
     return page, status
 
@@ -111,8 +113,9 @@ def render_day(
     with s.begin():
         log = review.summary(s, day, tz)
         missing = review.missing_reviews(s, today)
+        marks = journal_marks.marks(s, review.KIND, log.review.id) if log.review else None
         page = render_template("handover/day.html", log=log, day=day, today=today,
-                               missing=missing, errors=errors or {},
+                               missing=missing, errors=errors or {}, marks=marks,
                                is_late=service.is_late)  # fmt: skip
     return page, status
 

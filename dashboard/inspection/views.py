@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from core.types import Role
+from dashboard import journal_marks
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import current_language
 from dashboard.i18n import gettext as _
@@ -127,6 +128,7 @@ def render_sheet(
             history=amendments.history(s, sheets.KIND, sheet.id),
             can_amend=sheet.signed_at is not None and may_amend([sheet.signed_by or ""]),
             amend_errors=amend_errors or {}, amend_form=amend_form or {},
+            marks=journal_marks.marks(s, sheets.KIND, sheet.id),
         )  # fmt: skip
     return page, status
 

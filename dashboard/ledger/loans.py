@@ -1,4 +1,7 @@
-"""Loans page (借用/归还): what is out (overdue flagged), lend and return forms."""
+"""Loans page (借用/归还): what is out (overdue flagged), lend and return forms.
+
+A key is lent only with a supervisor's approval: the service checks it
+(``loans.approve_key``) from the approver and password posted, never from a flag."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ def _render(errors: dict[str, str] | None = None, status: int = 200) -> Response
         page = render_template(
             "ledger/loans.html", out=out, done=loans.recent(s), lendable=lendable,
             states=RETURN_STATES, errors=errors or {}, form=request.form, can_act=can_act(),
-            overdue=sum(o for _l, _d, o in out),
+            overdue=sum(o for _l, _d, o in out), approvers=loans.approvers(s),
         )  # fmt: skip
     return page, status
 
@@ -56,11 +59,18 @@ def lend() -> ResponseReturnValue:
         return _render(errors, 400)
     assert due is not None
     s = db_session()
+    now, borrower = roomwatch().clock.now(), f.get("borrower", "")
     try:
         with s.begin():
-            loans.lend(s, int(device), f.get("borrower", ""), due, purpose=f.get("purpose", ""),
-                       actor=g.user.username, now=roomwatch().clock.now(),
-                       address=client_address())  # fmt: skip
+            d = s.get(Device, int(device))
+            approval = None
+            if d is not None and loans.needs_approval(d):
+                approval = loans.approve_key(
+                    s, borrower, actor=g.user.username, approver=f.get("approver", ""),
+                    password=f.get("approver_password", ""), now=now)  # fmt: skip
+            loans.lend(s, int(device), borrower, due, purpose=f.get("purpose", ""),
+                       actor=g.user.username, now=now, address=client_address(),
+                       approval=approval)  # fmt: skip
     except LedgerError as exc:
         s.rollback()
         return _render({exc.field or "_": _(exc.msgid, **exc.params)}, 400)

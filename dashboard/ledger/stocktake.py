@@ -1,4 +1,5 @@
-"""Stock-take (盘存) pages: sessions per room, confirm or scan each item, discrepancies."""
+"""Stock-take (盘存) pages: sessions per room (the whole room or its key cabinet, with the
+key cabinets' half-monthly schedule), confirm or scan each item, discrepancies."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def stocktakes(error: str = "", status: int = 200) -> ResponseReturnValue:
         page = render_template(
             "ledger/stocktakes.html", sessions=st.sessions_of(s),
             rooms=list(s.scalars(select(Room).order_by(Room.name))), error=error,
-            can_act=can_act(),
+            can_act=can_act(), key_checks=st.key_checks(s), now=roomwatch().clock.now(),
         )  # fmt: skip
     return page, status
 
@@ -44,6 +45,7 @@ def stocktake_start() -> ResponseReturnValue:
                 actor=g.user.username,
                 now=roomwatch().clock.now(),
                 address=client_address(),
+                scope=request.form.get("scope", "room"),
             )
             new_id = new.id
     except LedgerError as exc:

@@ -23,6 +23,7 @@ from inventory import assets, loans
 from inventory.errors import LedgerError
 from inventory.ledger_rules import FACES, KINDS, STATUSES, WARRANTY_DAYS, elevation, warranty_flag
 from inventory.vault import mask
+from store import audit
 from store.models import Device, Rack, Room
 from store.models_ledger import CredentialProfile
 
@@ -98,7 +99,7 @@ def _render_asset(
     s = db_session()
     with s.begin():
         d = _asset_or_404(s, device_id)
-        history = [(e, assets.changes(e)) for e in assets.history(s, d.id)]
+        history = [(e, audit.named(s, assets.changes(e))) for e in assets.history(s, d.id)]
         profiles = list(s.scalars(select(CredentialProfile).order_by(CredentialProfile.name)))
         page = render_template(
             "ledger/asset.html", d=d, history=history,
@@ -108,7 +109,7 @@ def _render_asset(
             power=assets.chain(s, d, "power_parent_id"),
             network=assets.chain(s, d, "network_parent_id"),
             can_edit=can_edit(), can_act=can_act(), cred_errors=cred_errors or {},
-            lend_errors=lend_errors or {}, form=request.form,
+            lend_errors=lend_errors or {}, form=request.form, approvers=loans.approvers(s),
         )  # fmt: skip
     return page, status
 

@@ -16,11 +16,14 @@ from sqlalchemy import select
 from core.types import Role
 from dashboard.extensions import db_session, roomwatch
 from dashboard.i18n import gettext as _
+from dashboard.i18n import has
 from dashboard.roster.forms import FormError, day, hhmm, pattern_from
 from dashboard.security import ACTING_ROLES, login_required, role_required
 from records.errors import RecordError
 from records.roster import current, service, swaps
-from records.roster.patterns import PATTERNS, average_monthly_hours, next_month
+from records.roster.hours import mean, pattern_average, shown, slot_hours
+from records.roster.patterns import PATTERNS, average_monthly_hours, month_days, next_month
+from records.roster.rotation import cycle, next_change
 from records.roster.schedule import next_month_state
 from store.models import User
 
@@ -55,6 +58,36 @@ def _shift_month(month: str, delta: int) -> str:
     return f"{y:04d}-{m:02d}"
 
 
+def slot_name(pattern: str, slot: int) -> str:
+    """A slot in words: the pattern's own name for it, else its number."""
+    msgid = f"roster.slot_name.{pattern}.{slot}"
+    return _(msgid) if has(msgid) else _("roster.slot", n=slot + 1)
+
+
+def _hours_context(view: service.MonthView, month: str) -> dict[str, object]:
+    """Per-team hours this month and their average; the pattern's monthly hours per slot
+    and their average, as the seed prints them; where each team stands in the rotation."""
+    if view.month is None:
+        return {}
+    pattern = PATTERNS[view.month.pattern]
+    names = view.slot_teams or sorted(view.team_hours)
+    team_rows = [(n, view.team_hours[n]) for n in names if n in view.team_hours]
+    first, last = month_days(month)
+    today = _today()
+    ref = today if first <= today <= last else first
+    periods = (cycle(pattern, view.slot_teams, first, ref)
+               if view.rotates and view.slot_teams else [])  # fmt: skip
+    return {
+        "team_rows": team_rows,
+        "team_average": mean([h for _n, h in team_rows]),
+        "slot_rows": [(slot_name(pattern.code, i), h) for i, h in enumerate(slot_hours(pattern))],
+        "pattern_average": pattern_average(pattern),
+        "periods": periods,
+        "ref_day": ref,
+        "next_change": next_change(ref) if periods else None,
+    }
+
+
 def render_index(month: str, error: str = "", status: int = 200) -> ResponseReturnValue:
     s = db_session()
     with s.begin():
@@ -70,9 +103,10 @@ def render_index(month: str, error: str = "", status: int = 200) -> ResponseRetu
             "roster/index.html", view=view, month=month, today=_today(), error=error,
             next_month=next_m, due=due, prev=_shift_month(month, -1),
             following=_shift_month(month, 1), people=_people(), slot=slot, upcoming=upcoming,
-            on_duty=on_duty, hm=_hm,
+            on_duty=on_duty, hm=_hm, shown=shown, slot_name=slot_name,
             pattern_codes=(sorted({sd.code for sd in PATTERNS[view.month.pattern].shifts})
                            if view.month else []),
+            **_hours_context(view, month),
         )  # fmt: skip
     return page, status
 
@@ -124,7 +158,8 @@ def render_generate(
     with s.begin():
         page = render_template(
             "roster/generate.html", patterns=PATTERNS, teams=service.teams(s), form=form,
-            errors=errors or {}, hhmm=hhmm, average=average_monthly_hours,
+            errors=errors or {}, hhmm=hhmm, average=average_monthly_hours, shown=shown,
+            pattern_average=pattern_average, slot_name=slot_name,
         )  # fmt: skip
     return page, status
 
@@ -135,15 +170,16 @@ def generate_form() -> ResponseReturnValue:
     code = request.args.get("pattern", "three_plus_two")
     pattern = PATTERNS.get(code) or PATTERNS["three_plus_two"]
     month = request.args.get("month") or next_month(_today())  # drafted for the next month
-    form = {"pattern": pattern.code, "month": _month_arg(month)}
+    form = {"pattern": pattern.code, "month": _month_arg(month), "rotate": "yes"}
     for sd in pattern.shifts:
         form[f"start_{sd.code}"] = hhmm(sd.start)
         form[f"end_{sd.code}"] = hhmm(sd.end)
         form[f"hours_{sd.code}"] = f"{sd.counted / 60:g}"
     s = db_session()
     with s.begin():
-        ids = [t.id for t in service.teams(s)]
-    if len(ids) >= len(pattern.slots):  # a first suggestion: teams in order of their names
+        # the month before's rotation continued; else, a first suggestion: teams by name
+        ids = service.suggested_teams(s, form["month"], pattern) or [t.id for t in service.teams(s)]
+    if len(ids) >= len(pattern.slots):
         form.update({f"team_{i}": str(t) for i, t in enumerate(ids[: len(pattern.slots)])})
     return render_generate(form)
 
@@ -163,7 +199,8 @@ def generate() -> ResponseReturnValue:
     try:
         with s.begin():
             service.generate(s, month, pattern, team_ids, g.user.username,
-                             roomwatch().clock.now())  # fmt: skip
+                             roomwatch().clock.now(),
+                             rotate=form.get("rotate", "yes") != "no")  # fmt: skip
     except RecordError as e:
         return render_generate(form, {"form": _(e.msgid, **e.params)}, 400)
     flash(_("roster.generated", month=month), "success")

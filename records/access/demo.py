@@ -24,9 +24,10 @@ def seed(session: Session, now: datetime) -> None:
         today + timedelta(days=3)), by="zhang.wei", now=now - timedelta(days=1))  # fmt: skip
     works.decide(session, work.id, approve=True, by="demo", note="同意，注意防尘", now=now)
     visit = Registration(room.id, Kind.REPAIR, "李明", "某网络设备厂商",
-                         "110101199001011234", "核心交换机板卡更换", "张三", False, None,
+                         "110101199001011234", "核心交换机板卡更换", "张三", None,
                          now + timedelta(hours=1))  # fmt: skip
-    entry = service.register(session, visit, by="demo", now=now - timedelta(hours=2))
+    # registered by the person on duty, approved by the head (nobody approves their own)
+    entry = service.register(session, visit, by="zhang.wei", now=now - timedelta(hours=2))
     service.decide(session, entry.id, approve=True, by="demo", note="", address="",
                    now=now - timedelta(hours=2))  # fmt: skip
     service.enter(session, entry.id, by="demo", now=now - timedelta(hours=1, minutes=50))

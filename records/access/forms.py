@@ -38,8 +38,7 @@ class Registration:
     organisation: str
     id_number: str
     purpose: str
-    escort: str
-    staff: bool
+    escort: str  # required unless the person is staff (records.access.staff decides)
     work_application_id: int | None
     planned_out: datetime
 
@@ -140,10 +139,10 @@ def parse_registration(
     elif not valid_id(id_number):
         errors["id_number"] = "access.err.id_number"
     purpose = _text(form, "purpose", 2000, errors)
-    staff = (form.get("staff") or "") in {"on", "1", "true", "yes"}
+    # whether an escort may be left out depends on who the person is, which only the
+    # service can tell (an account or the admin's staff list): a field posted as "staff"
+    # is never read
     escort = _text(form, "escort", 100, errors, required=False)
-    if not staff and not escort and "escort" not in errors:
-        errors["escort"] = "access.err.escort_required"  # 外单位人员进出机房必须有我方人员陪同
     work_id: int | None = None
     if kind is Kind.CONSTRUCTION:
         work_id = _int(form, "work_application", errors, "access.err.work")
@@ -159,7 +158,7 @@ def parse_registration(
         errors["planned_out"] = "access.err.planned_out_far"
     if errors or room_id is None or kind is None or planned_out is None:
         return None, errors
-    return Registration(room_id, kind, person, organisation, id_number, purpose, escort, staff,
+    return Registration(room_id, kind, person, organisation, id_number, purpose, escort,
                         work_id, planned_out), errors  # fmt: skip
 
 

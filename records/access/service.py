@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session, selectinload
 from records import journal
 from records.access.forms import ItemLine, Kind, Registration, local_day
 from records.access.identity import hash_id, mask_id, new_salt
+from records.access.staff import is_staff
 from records.access.states import Action, State, initial_state, next_state
 from records.access.stay import overstay
 from records.errors import NotFound, RecordError, RecordFrozen
 from records.signing import confirm_signer
 from store import audit
-from store.models import Room, User
+from store.models import Room
 from store.models_access import AccessEntry, AccessItem, WorkApplication
 
 KIND = "access"  # journal kind
-STAFF_ROLES = frozenset({"duty", "supervisor", "admin"})
 
 
 def get(session: Session, entry_id: int) -> AccessEntry:
@@ -41,12 +41,6 @@ def _audit(session: Session, by: str, action: str, entry: AccessEntry, now: date
            address: str = "", **after: Any) -> None:  # fmt: skip
     audit.record(session, by, f"access.{action}", "access_entry", entry.id,
                  after={"state": entry.state, **after}, address=address, now=now)  # fmt: skip
-
-
-def is_staff_user(session: Session, person: str) -> bool:
-    """A dashboard user of an acting role is staff of the room (工作人员)."""
-    user = session.scalar(select(User).where(User.username == person))
-    return user is not None and user.active and user.role in STAFF_ROLES
 
 
 def _work_for(session: Session, reg: Registration, now: datetime) -> WorkApplication:
@@ -68,11 +62,12 @@ def _work_for(session: Session, reg: Registration, now: datetime) -> WorkApplica
 def register(session: Session, reg: Registration, *, by: str, now: datetime,
              address: str = "") -> AccessEntry:  # fmt: skip
     """A new registration: staff are inside at once, an approved construction is approved,
-    anyone else waits for the room's head."""
+    anyone else waits for the room's head. Who is staff is looked up (an account or the
+    admin's staff list), never taken from the caller."""
     if session.get(Room, reg.room_id) is None:
         raise RecordError("access.err.room", field="room")
     work = _work_for(session, reg, now) if reg.kind is Kind.CONSTRUCTION else None
-    staff = reg.staff or is_staff_user(session, reg.person)
+    staff = is_staff(session, reg.person, reg.id_number)
     if not staff and not reg.escort:
         raise RecordError("access.err.escort_required", field="escort")
     state = initial_state(staff=staff, approved_work=work is not None)
@@ -102,9 +97,14 @@ def _ensure_open(entry: AccessEntry) -> None:
 
 def decide(session: Session, entry_id: int, *, approve: bool, by: str, note: str,
            address: str, now: datetime) -> AccessEntry:  # fmt: skip
-    """The room's head approves or rejects an entry; a rejection closes it (signed)."""
+    """The room's head approves or rejects an entry; a rejection closes it (signed).
+
+    Whoever registered the entry does not decide it: the head decides someone else's
+    registration (as for work applications)."""
     entry = get(session, entry_id)
     _ensure_open(entry)
+    if entry.requested_by == by:
+        raise RecordError("access.self_approval")
     entry.state = next_state(entry.state, Action.APPROVE if approve else Action.REJECT).value
     entry.decided_by, entry.decided_at, entry.decision_note = by, now, note.strip()[:2000]
     if not approve:

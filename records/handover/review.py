@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.types import Role
-from records import journal
+from records import checkpoints, journal
 from records.errors import RecordError
 from records.signing import confirm_signer
 from store import audit
@@ -73,7 +73,8 @@ def review_day(
     session: Session, day: date, tz: tzinfo, *, username: str, password: str, note: str,
     address: str, now: datetime,
 ) -> DayReview:  # fmt: skip
-    """Sign one day's log as reviewed (once; supervisors and admins)."""
+    """Sign one day's log as reviewed (once; supervisors and admins); the chain's head
+    becomes a checkpoint (records.checkpoints)."""
     user = confirm_signer(session, username, password, REVIEW_ROLES)
     if day > now.astimezone(tz).date():
         raise RecordError("handover.review_future_day", day=day.isoformat())
@@ -94,6 +95,10 @@ def review_day(
     journal.freeze(session, kind=KIND, record_id=row.id, content=body, signer=user.username,
                    address=address, now=now)  # fmt: skip
     row.signed_at, row.signed_by, row.signed_from = now, user.username, address
+    # the chain's head, this review's own entry, anchored outside the rows (the caller appends
+    # it to the checkpoint file once committed: records.checkpoints)
+    checkpoints.record(session, by=user.username, reason=f"day review {day.isoformat()}",
+                       now=now)  # fmt: skip
     audit.record(session, user.username, "handover.review", "handover_review", row.id,
                  after={"day": day.isoformat()}, address=address, now=now)  # fmt: skip
     session.flush()

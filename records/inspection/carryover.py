@@ -1,5 +1,6 @@
 """What a shift hands over from the inspection (records.carryover source "inspection"):
-sheets still open (not signed) and abnormal items found in the last day."""
+sheets still open (not signed, not closed as not needed) and abnormal items found in the
+last day (not those of an on-site check closed because its alarms cleared)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def carry_over(session: Session, now: datetime) -> list[CarryOver]:
     rooms = {r.id: r.name for r in session.scalars(select(Room))}
     for sheet in session.scalars(
         select(InspectionSheet)
-        .where(InspectionSheet.signed_at.is_(None))
+        .where(InspectionSheet.signed_at.is_(None), InspectionSheet.closed_at.is_(None))
         .order_by(InspectionSheet.opened_at)
     ):
         left = len(gaps([ItemState(i.id, i.result, i.note, i.reported) for i in sheet.items]))
@@ -40,6 +41,7 @@ def carry_over(session: Session, now: datetime) -> list[CarryOver]:
         select(InspectionItem, InspectionSheet)
         .join(InspectionSheet, InspectionSheet.id == InspectionItem.sheet_id)
         .where(InspectionItem.result == "fail", InspectionSheet.opened_at >= now - RECENT)
+        .where(InspectionSheet.closed_at.is_(None))  # not needed: its alarms cleared
         .order_by(InspectionSheet.id, InspectionItem.position)
     )
     for item, sheet in abnormal:

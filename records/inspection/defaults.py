@@ -1,10 +1,13 @@
 """The shipped inspection template (R2.1, R2.2): a supervisor edits it per room afterwards.
 
 Environment ranges of GB 50174-2017 appendix A for rooms in operation (cold aisle / inlet
-18–27 °C, RH ≤ 60 %); UPS load below 60 % leaves headroom for the other unit of a pair;
-the battery must carry the room for at least 15 minutes. Manual items follow seed 003
-(机房巡检制度) and seed 000 (接班: 检查仪器、工具等物品是否齐全、完好, 机房是否干净整洁;
-每日应对气体消防系统进行巡检; 定期检查灭火器状态).
+18–27 °C, RH ≤ 60 %). UPS per seed 000 §4.2 (日常运行时,UPS负载应小于60%,能够提供6-8小时的
+后备供电能力): load below 60 % and at least 6 hours of backup, judged in hours whatever unit
+the UPS reports its runtime in (UPS-MIB minutes, APC and Eaton seconds). The template is
+per room, so a room that must carry 8 hours sets its own bound. The minutes-scale limits
+of an on-battery emergency belong to the alarm rule ``ups_runtime_low``, not to the sheet.
+Manual items follow seed 003 (机房巡检制度) and seed 000 (接班: 检查仪器、工具等物品
+是否齐全、完好, 机房是否干净整洁; 每日应对气体消防系统进行巡检; 定期检查灭火器状态).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ class ItemSpec:
     low: float | None = None
     high: float | None = None
     expect: str = ""
+    unit: str = ""  # the unit of low/high when it is not the metric's own (e.g. "h")
 
 
 DEFAULT_SCHEDULE = "09:00"
 DEFAULT_OVERDUE_HOURS = 4
 ONSITE_CODE = "onsite"
+UPS_BACKUP_HOURS = 6.0  # seed 000 §4.2: 6–8 hours; the room's template may ask for more
 
 DEFAULT_ITEMS: tuple[ItemSpec, ...] = (
     ItemSpec(
@@ -44,12 +49,14 @@ DEFAULT_ITEMS: tuple[ItemSpec, ...] = (
     ItemSpec(
         "auto",
         "ups_runtime",
-        "电池后备时间（分钟）",
-        "Battery runtime (minutes)",
+        "UPS 后备供电时间（小时）",
+        "UPS backup time (hours)",
         "ups",
-        "ups_battery_runtime_minutes",
-        "above",
-        low=15,
+        "ups_battery_runtime_minutes,apc_ups_battery_runtime_seconds,"
+        "eaton_ups_battery_runtime_seconds",
+        "range",
+        low=UPS_BACKUP_HOURS,
+        unit="h",
     ),
     ItemSpec(
         "auto",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from store.models import Room
 from store.models_inspection import InspectionSheet
 
-RESULTS = ("pending", "pass", "abnormal")
+RESULTS = ("pending", "pass", "abnormal", "not_needed")
 PAGE = 200
 
 
@@ -20,7 +20,7 @@ class Query:
     room_id: int | None = None
     day_from: date | None = None
     day_to: date | None = None
-    result: str = ""  # "" | pending | pass | abnormal
+    result: str = ""  # "" | pending | pass | abnormal | not_needed
     signed: str = ""  # "" | yes | no
 
 
@@ -45,7 +45,7 @@ def search(
     if q.signed == "yes":
         stmt = stmt.where(InspectionSheet.signed_at.is_not(None))
     elif q.signed == "no":
-        stmt = stmt.where(InspectionSheet.signed_at.is_(None))
+        stmt = stmt.where(InspectionSheet.signed_at.is_(None), InspectionSheet.closed_at.is_(None))
     stmt = stmt.order_by(InspectionSheet.opened_at.desc(), InspectionSheet.id.desc()).limit(limit)
     return [(s, r) for s, r in session.execute(stmt)]
 
@@ -55,7 +55,11 @@ def overdue(session: Session, now: datetime) -> list[tuple[InspectionSheet, Room
     stmt = (
         select(InspectionSheet, Room)
         .join(Room, Room.id == InspectionSheet.room_id)
-        .where(InspectionSheet.signed_at.is_(None), InspectionSheet.due_by < now)
+        .where(
+            InspectionSheet.signed_at.is_(None),
+            InspectionSheet.closed_at.is_(None),
+            InspectionSheet.due_by < now,
+        )
         .order_by(InspectionSheet.due_by)
     )
     return [(s, r) for s, r in session.execute(stmt)]
@@ -65,7 +69,7 @@ def open_sheets(session: Session) -> list[tuple[InspectionSheet, Room]]:
     stmt = (
         select(InspectionSheet, Room)
         .join(Room, Room.id == InspectionSheet.room_id)
-        .where(InspectionSheet.signed_at.is_(None))
+        .where(InspectionSheet.signed_at.is_(None), InspectionSheet.closed_at.is_(None))
         .order_by(InspectionSheet.opened_at)
     )
     return [(s, r) for s, r in session.execute(stmt)]

@@ -1,7 +1,8 @@
 """The inspection scheduler, run by the server every 30 s (records.ticks).
 
-Idempotent: each round's sheet has a unique slot key, each on-site check one per alarm,
-and an overdue sheet is flagged once; calling twice at the same ``now`` does nothing more.
+Idempotent: each round's sheet has a unique slot key, an on-site check is opened once per
+incident (records.inspection.incidents), and an overdue sheet is flagged once; calling
+twice at the same ``now`` does nothing more.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from datetime import datetime, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.types import Severity
+from records.inspection import incidents
 from records.inspection.rounds import current_round, parse_rounds, slot_key
 from records.inspection.sheets import fill_waiting, open_sheet
 from store import audit
-from store.models import Alarm, Device, Room
+from store.models import Room
 from store.models_inspection import InspectionSheet, InspectionTemplate
 
 log = logging.getLogger(__name__)
@@ -48,38 +49,10 @@ def open_due_rounds(session: Session, now: datetime, tz: tzinfo | None = None) -
     return opened
 
 
-def alarm_slot(alarm_id: int) -> str:
-    return f"alarm:{alarm_id}"
-
-
 def open_onsite_checks(session: Session, now: datetime) -> list[int]:
-    """A firing critical alarm asks for an on-site check of its device (R3.6): one sheet each."""
-    opened = []
-    rows = session.execute(
-        select(Alarm, Device, Room)
-        .join(Device, Device.name == Alarm.device)
-        .join(Room, Room.id == Device.room_id)
-        .join(InspectionTemplate, InspectionTemplate.room_id == Room.id)
-        .where(Alarm.status == "firing", Alarm.severity >= int(Severity.CRITICAL))
-        .order_by(Alarm.id)
-    )
-    for alarm, device, room in rows:
-        slot = alarm_slot(alarm.id)
-        if _exists(session, slot):
-            continue
-        reason = alarm.summary_zh or alarm.summary_en or alarm.rule
-        opened.append(
-            open_sheet(
-                session,
-                room,
-                now,
-                kind="onsite",
-                slot=slot,
-                reason=f"{device.name}: {reason}",
-                device=device.name,
-            ).id
-        )
-    return opened
+    """Critical alarms ask for an on-site check (R3.6): one sheet per incident, closed as
+    not needed when its alarms clear before anyone started it (records.inspection.incidents)."""
+    return incidents.tick(session, now)
 
 
 def flag_overdue(session: Session, now: datetime) -> list[int]:
@@ -88,6 +61,7 @@ def flag_overdue(session: Session, now: datetime) -> list[int]:
     for sheet in session.scalars(
         select(InspectionSheet).where(
             InspectionSheet.signed_at.is_(None),
+            InspectionSheet.closed_at.is_(None),
             InspectionSheet.due_by < now,
             InspectionSheet.overdue_flagged_at.is_(None),
         )
@@ -100,7 +74,11 @@ def flag_overdue(session: Session, now: datetime) -> list[int]:
 
 def fill_open_sheets(session: Session, now: datetime) -> int:
     """Readings that arrived since an open sheet was made fill its waiting items."""
-    sheets = session.scalars(select(InspectionSheet).where(InspectionSheet.signed_at.is_(None)))
+    sheets = session.scalars(
+        select(InspectionSheet).where(
+            InspectionSheet.signed_at.is_(None), InspectionSheet.closed_at.is_(None)
+        )
+    )
     return sum(fill_waiting(session, sheet, now) for sheet in sheets)
 
 

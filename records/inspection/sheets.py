@@ -22,12 +22,26 @@ from records.errors import NotFound, RecordError, RecordFrozen
 from records.inspection.completeness import REPORTED, RESULTS, ItemState, gaps, sheet_result
 from records.inspection.defaults import ONSITE_ITEM, ItemSpec
 from records.inspection.rounds import due_by
-from records.inspection.standards import Judgement, Outcome, Point, Standard, judge, relevant
+from records.inspection.standards import (
+    Judgement,
+    Outcome,
+    Point,
+    Standard,
+    convert,
+    convertible,
+    judge,
+    relevant,
+)
 from records.inspection.templates import template_for
 from records.signing import confirm_signer
 from store import audit, timeseries
 from store.models import Device, Room
-from store.models_inspection import InspectionItem, InspectionSheet, InspectionTemplateItem
+from store.models_inspection import (
+    InspectionItem,
+    InspectionSheet,
+    InspectionTemplate,
+    InspectionTemplateItem,
+)
 
 KIND = "inspection"  # the journal's kind
 MAX_NOTE = 2000
@@ -78,20 +92,28 @@ def _read(
     std: Standard,
     metrics: Sequence[str],
     now: datetime,
+    want: str = "",
 ) -> _Reading | None:
-    """The first candidate metric the device reports, judged; None when it reports none."""
+    """The first candidate metric the device reports, judged; None when it reports none.
+
+    ``want``: the unit the standard is written in; a duration read in another unit
+    (minutes, seconds) is converted to it first (the UPS backup standard is in hours)."""
     for metric in metrics:
         points = _points(latest, device.name, metric)
         if points:
-            unit = next(
+            raw = next(
                 (s.unit for (d, m, _), s in latest.items() if d == device.name and m == metric), ""
             )
+            unit = _unit(raw) or unit_of(metric)
             points = relevant(metric, points, _admin(latest, device.name))
             if not points:
                 return None
-            return _Reading(
-                metric, _unit(unit), judge(std, points, now, max_age(device), _unit(unit))
-            )
+            if convertible(unit, want):
+                points = [
+                    Point(p.instance, convert(p.value, unit, want), p.text, p.ts) for p in points
+                ]
+                unit = want
+            return _Reading(metric, unit, judge(std, points, now, max_age(device), unit))
     return None
 
 
@@ -123,6 +145,43 @@ def _fill_auto(item: InspectionItem, reading: _Reading | None) -> None:
         item.result = j.outcome.value
 
 
+def _items(
+    session: Session,
+    tpl: InspectionTemplate,
+    room_id: int,
+    now: datetime,
+    only: Sequence[str] | None,
+    start: int = 0,
+) -> list[InspectionItem]:
+    """The items of a sheet: the template's, judged on the room's devices; for an on-site
+    check (``only``) the automatic items of those devices and one on-site item each."""
+    devices = [d for d in _room_devices(session, room_id) if only is None or d.name in only]
+    latest = timeseries.latest(session, [d.name for d in devices]) if devices else {}
+    items: list[InspectionItem] = []
+    for t in tpl.items:
+        if not t.enabled:
+            continue
+        if t.kind == "auto":
+            for d in devices:
+                if t.device_type and d.device_type != t.device_type:
+                    continue
+                std = Standard(t.op, t.low, t.high, t.expect)
+                reading = _read(latest, d, std, _candidates(t.metrics), now, t.unit)
+                if reading is None and not t.device_type:
+                    continue  # "any device with the metric": this one has not got it
+                row = _copy(t, start + len(items))
+                row.device = d.name
+                _fill_auto(row, reading)
+                items.append(row)
+        elif only is None:
+            items.append(_copy(t, start + len(items)))
+    for name in only or ():
+        onsite = _copy(ONSITE_ITEM, start + len(items))
+        onsite.device = name
+        items.append(onsite)
+    return items
+
+
 def open_sheet(
     session: Session,
     room: Room,
@@ -131,10 +190,10 @@ def open_sheet(
     kind: str,
     slot: str,
     reason: str = "",
-    device: str | None = None,
+    devices: Sequence[str] | None = None,
     by: str = "system",
 ) -> InspectionSheet:
-    """Open one sheet for a room (or, for an on-site check, one device of it)."""
+    """Open one sheet for a room (or, for an on-site check, some devices of it)."""
     tpl = template_for(session, room.id)
     if tpl is None:
         raise RecordError("inspection.no_template", room=room.name)
@@ -147,33 +206,8 @@ def open_sheet(
         due_by=due_by(now, tpl.overdue_hours),
         result="pending",
     )
-    devices = [d for d in _room_devices(session, room.id) if device is None or d.name == device]
-    latest = timeseries.latest(session, [d.name for d in devices]) if devices else {}
-    items: list[InspectionItem] = []
-    for t in tpl.items:
-        if not t.enabled:
-            continue
-        if t.kind == "auto":
-            for d in devices:
-                if t.device_type and d.device_type != t.device_type:
-                    continue
-                reading = _read(
-                    latest, d, Standard(t.op, t.low, t.high, t.expect), _candidates(t.metrics), now
-                )
-                if reading is None and not t.device_type:
-                    continue  # "any device with the metric": this one has not got it
-                row = _copy(t, len(items))
-                row.device = d.name
-                _fill_auto(row, reading)
-                items.append(row)
-        elif device is None:
-            items.append(_copy(t, len(items)))
-    if device is not None:
-        onsite = _copy(ONSITE_ITEM, len(items))
-        onsite.device = device
-        items.append(onsite)
-    sheet.items = items
-    sheet.result = sheet_result(_states(items))
+    sheet.items = _items(session, tpl, room.id, now, devices)
+    sheet.result = sheet_result(_states(sheet.items))
     session.add(sheet)
     session.flush()
     audit.record(
@@ -185,6 +219,26 @@ def open_sheet(
         after={"room": room.name, "slot": sheet.slot, "kind": kind},
         now=now,
     )
+    return sheet
+
+
+def add_devices(
+    session: Session, sheet: InspectionSheet, devices: Sequence[str], reason: str, now: datetime
+) -> InspectionSheet:
+    """Widen an open on-site check to more devices of its room (one incident, one sheet)."""
+    sheet = _editable(session, sheet.id)
+    tpl = template_for(session, sheet.room_id)
+    if tpl is None or not devices:
+        return sheet
+    start = max((i.position for i in sheet.items), default=-1) + 1
+    sheet.items.extend(_items(session, tpl, sheet.room_id, now, devices, start))
+    sheet.reason = "；".join(r for r in (sheet.reason, reason) if r)
+    sheet.result = sheet_result(_states(sheet.items))
+    session.flush()
+    audit.record(
+        session, "system", "inspection.widened", KIND, sheet.id,
+        after={"devices": list(devices)}, now=now,
+    )  # fmt: skip
     return sheet
 
 
@@ -200,6 +254,7 @@ def _copy(t: ItemSpec | InspectionTemplateItem, position: int) -> InspectionItem
         low=t.low,
         high=t.high,
         expect=t.expect,
+        unit=t.unit,
     )
 
 
@@ -218,6 +273,8 @@ def _editable(session: Session, sheet_id: int) -> InspectionSheet:
     sheet = get_sheet(session, sheet_id)
     if sheet.signed_at is not None:
         raise RecordFrozen("record.frozen")
+    if sheet.closed_at is not None:
+        raise RecordError("inspection.closed")
     return sheet
 
 
@@ -231,7 +288,7 @@ def refresh(session: Session, sheet_id: int, now: datetime, by: str) -> Inspecti
             continue
         before = item.auto_result
         std = Standard(item.op, item.low, item.high, item.expect)
-        reading = _read(latest, devices[item.device], std, [item.metric], now)
+        reading = _read(latest, devices[item.device], std, [item.metric], now, item.unit)
         _fill_auto(item, reading)
         if item.auto_result == "nodata" and before in RESULTS and item.checked_by == "":
             item.result = ""  # the reading went away: someone must look
@@ -249,7 +306,7 @@ def fill_waiting(session: Session, sheet: InspectionSheet, now: datetime) -> int
         for i in sheet.items
         if i.kind == "auto" and i.auto_result == "nodata" and not i.checked_by
     ]
-    if not waiting or sheet.signed_at is not None:
+    if not waiting or sheet.signed_at is not None or sheet.closed_at is not None:
         return 0
     devices = {d.name: d for d in _room_devices(session, sheet.room_id)}
     latest = timeseries.latest(session, list(devices)) if devices else {}
@@ -258,7 +315,8 @@ def fill_waiting(session: Session, sheet: InspectionSheet, now: datetime) -> int
         if item.device not in devices:
             continue
         std = Standard(item.op, item.low, item.high, item.expect)
-        _fill_auto(item, _read(latest, devices[item.device], std, [item.metric], now))
+        reading = _read(latest, devices[item.device], std, [item.metric], now, item.unit)
+        _fill_auto(item, reading)
         filled += item.auto_result != "nodata"
     if filled:
         sheet.result = sheet_result(_states(sheet.items))
@@ -352,6 +410,8 @@ def sign(
     sheet = get_sheet(session, sheet_id)
     if sheet.signed_at is not None:
         raise RecordError("journal.already_signed", kind=KIND, record_id=sheet.id)
+    if sheet.closed_at is not None:
+        raise RecordError("inspection.closed")
     user = confirm_signer(session, username, password)
     missing = gaps(_states(sheet.items))
     if missing:

@@ -166,6 +166,21 @@ def standard_text(std: Standard, unit: str = "") -> str:
     return ""
 
 
+_SECONDS_PER = {"s": 1.0, "min": 60.0, "h": 3600.0}
+
+
+def convertible(unit: str, to: str) -> bool:
+    """Whether readings in ``unit`` can be judged against a standard written in ``to``."""
+    return unit != to and unit in _SECONDS_PER and to in _SECONDS_PER
+
+
+def convert(value: float | None, unit: str, to: str) -> float | None:
+    """A duration in ``unit`` expressed in ``to`` (s, min, h); other values unchanged."""
+    if value is None or not convertible(unit, to):
+        return value
+    return value * _SECONDS_PER[unit] / _SECONDS_PER[to]
+
+
 def relevant(metric: str, points: Sequence[Point], admin: dict[str, str]) -> list[Point]:
     """The instances that count: a port set administratively down is meant to be down."""
     if metric == "if_oper_status" and admin:

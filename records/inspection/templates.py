@@ -70,6 +70,7 @@ def _item(spec: ItemSpec, position: int) -> InspectionTemplateItem:
         low=spec.low,
         high=spec.high,
         expect=spec.expect,
+        unit=spec.unit,
         enabled=True,
     )
 

@@ -58,6 +58,9 @@ class Pattern:
     code: str
     shifts: tuple[ShiftDef, ...]
     slots: tuple[TeamRule, ...]
+    # at each change of rotation (records.roster.rotation), the slot each slot's team takes;
+    # empty: the teams keep their slots
+    rotation: tuple[int, ...] = ()
 
     def shift(self, code: str) -> ShiftDef:
         return next(s for s in self.shifts if s.code == code)
@@ -66,13 +69,34 @@ class Pattern:
         return replace(self, shifts=shifts)
 
 
-def shifts_to_json(shifts: tuple[ShiftDef, ...]) -> str:
-    return json.dumps([[s.code, s.start, s.length, s.counted, s.support] for s in shifts])
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How a month was drafted: its shifts, the team (id) of each slot on the month's first
+    day, and whether the teams change slots every 30 days (records.roster.rotation)."""
+
+    shifts: tuple[ShiftDef, ...]
+    slot_teams: tuple[int, ...] = ()
+    rotates: bool = False
 
 
-def shifts_from_json(text: str) -> tuple[ShiftDef, ...]:
-    return tuple(ShiftDef(str(c), int(a), int(n), int(k), bool(sp)) for c, a, n, k, sp in
-                 json.loads(text))  # fmt: skip
+def plan_to_json(plan: Plan) -> str:
+    shifts = [[s.code, s.start, s.length, s.counted, s.support] for s in plan.shifts]
+    return json.dumps({"shifts": shifts, "slot_teams": list(plan.slot_teams),
+                       "rotates": plan.rotates})  # fmt: skip
+
+
+def plan_from_json(text: str) -> Plan:
+    """A stored plan; a month drafted before teams were kept holds its shift list only."""
+    data = json.loads(text)
+    if isinstance(data, list):
+        return Plan(_shifts(data))
+    teams = tuple(int(t) for t in data.get("slot_teams", []))
+    return Plan(_shifts(data["shifts"]), teams, bool(data.get("rotates", False)))
+
+
+def _shifts(rows: list[list[object]]) -> tuple[ShiftDef, ...]:
+    return tuple(ShiftDef(str(c), int(str(a)), int(str(n)), int(str(k)), bool(sp))
+                 for c, a, n, k, sp in rows)  # fmt: skip
 
 
 def _cycle(*codes: str) -> TeamRule:
@@ -126,6 +150,11 @@ PATTERNS: dict[str, Pattern] = {
             _week("DDDDDD-"),
             _week("DDDDD-D"),
         ),
+        # every 30 days (seed 000 §3) the teams move 1st turn → E → 3rd turn → 2nd turn → D →
+        # 1st turn. A change falls on a cycle's first day, just after the 3rd turn worked:
+        # so no team works two turns back to back or a day shift right after a 24 h duty, and
+        # D and E never follow each other (twelve day shifts in a row). Five changes: a cycle.
+        rotation=(4, 3, 1, 0, 2),
     ),
 }
 
@@ -221,12 +250,17 @@ def month_hours(cells: list[Cell]) -> dict[str, Decimal]:
 
 
 def average_monthly_hours(pattern: Pattern, slot: int) -> Decimal:
-    """Credited hours a month of one slot, on average over the year (seed 000 §3 way):
-    a cycle's credited time × 30.4 days ÷ cycle length; a week's × 4.34 weeks."""
+    """Credited hours a month of one slot, on average over the year, as seed 000 §3 gives
+    them: a cycle's credited time × 30.4 days ÷ cycle length to 0.01 h (17 × 30.4 ÷ 3 =
+    172.27); a week's × 4.34 weeks to 0.1 h (8 × 6 × 4.34 = 208.3), since 4.34 is itself
+    rounded (±0.005 week × 48 h = ±0.24 h: a second decimal would claim more than it knows)."""
     rule = pattern.slots[slot]
     minutes = sum(pattern.shift(c).counted for c in rule.codes if c)
-    per = WEEKS_PER_MONTH if rule.kind == "week" else DAYS_PER_MONTH / len(rule.codes)
-    return (Decimal(minutes) / 60 * per).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    if rule.kind == "week":
+        per, step = WEEKS_PER_MONTH, Decimal("0.1")
+    else:
+        per, step = DAYS_PER_MONTH / len(rule.codes), Decimal("0.01")
+    return (Decimal(minutes) / 60 * per).quantize(step, ROUND_HALF_UP)
 
 
 def month_days(month: str) -> tuple[date, date]:

@@ -8,25 +8,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from records.errors import RecordError
+from records.roster.hours import team_hours
 from records.roster.patterns import (
     PATTERNS,
     Cell,
     Pattern,
+    Plan,
     check_shifts,
     conflicts,
     expand,
     month_days,
     month_hours,
-    shifts_from_json,
-    shifts_to_json,
+    plan_from_json,
+    plan_to_json,
 )
+from records.roster.rotation import check_rotation, expand_rotating, teams_on
 from store import audit
 from store.models import User
 from store.models_roster import RosterMember, RosterMonth, RosterShift, RosterTeam
@@ -107,13 +110,16 @@ def teams(session: Session) -> list[RosterTeam]:
 
 def generate(
     session: Session, month: str, pattern: Pattern, team_ids: list[int], actor: str,
-    now: datetime,
+    now: datetime, rotate: bool = True,
 ) -> RosterMonth:  # fmt: skip
-    """(Re)draft a month from a pattern, one team per slot; a published month is refused."""
+    """(Re)draft a month from a pattern, one team per slot as they stand on the month's
+    first day; a published month is refused. When the pattern rotates and ``rotate`` holds
+    (the default, seed 000 §3), the teams change slots every 30 days within the month."""
     first, last = month_days(check_month(month))
     if pattern.code not in PATTERNS:
         raise RecordError("roster.bad_pattern")
-    bad = check_shifts(pattern.shifts)
+    rotate = rotate and bool(pattern.rotation)
+    bad = check_shifts(pattern.shifts) + check_rotation(pattern)
     if bad:
         raise RecordError(bad[0])
     if len(team_ids) != len(pattern.slots):
@@ -126,7 +132,7 @@ def generate(
         if team is None:
             raise RecordError("roster.no_team")
         people.append([m.username for m in team.members])
-    cells = expand(pattern, people, first, last)
+    cells = (expand_rotating if rotate else expand)(pattern, people, first, last)
     clash = conflicts(cells)
     if clash:
         raise RecordError("roster.two_places", name=clash[0][0], day=clash[0][1].isoformat())
@@ -141,7 +147,7 @@ def generate(
     else:
         session.execute(delete(RosterShift).where(RosterShift.month_id == row.id))
         row.pattern, row.created_at, row.created_by = pattern.code, now, actor
-    row.shift_defs = shifts_to_json(pattern.shifts)
+    row.shift_defs = plan_to_json(Plan(pattern.shifts, tuple(team_ids), rotate))
     _check_edges(session, row.id, cells)
     session.add_all(
         RosterShift(
@@ -154,7 +160,7 @@ def generate(
     session.flush()
     audit.record(
         session, actor, "roster.generate", "roster_month", row.id,
-        after={"month": month, "pattern": pattern.code, "teams": team_ids,
+        after={"month": month, "pattern": pattern.code, "teams": team_ids, "rotates": rotate,
                "shifts": [[s.code, s.start, s.length, s.counted] for s in pattern.shifts]},
         now=now,
     )  # fmt: skip
@@ -200,7 +206,7 @@ def set_cell(
         raise RecordError("roster.day_outside")
     if session.scalars(select(User.id).where(User.username == username)).first() is None:
         raise RecordError("roster.unknown_person", name=username)
-    defs = {s.code: s for s in shifts_from_json(row.shift_defs)}
+    defs = {s.code: s for s in plan_from_json(row.shift_defs).shifts}
     if code and code not in defs:
         raise RecordError("roster.bad_code", code=code)
     old = session.scalars(
@@ -229,6 +235,26 @@ def set_cell(
     )  # fmt: skip
 
 
+def slot_team_ids(row: RosterMonth) -> list[int]:
+    """The team of each slot on the month's first day (empty: not kept for this month)."""
+    return list(plan_from_json(row.shift_defs).slot_teams)
+
+
+def suggested_teams(session: Session, month: str, pattern: Pattern) -> list[int]:
+    """The teams of each slot on ``month``'s first day continuing the month before: where
+    its rotation has brought them (empty when there is no such month to continue)."""
+    first, _ = month_days(check_month(month))
+    before = get_month(session, (first - timedelta(days=1)).strftime("%Y-%m"))
+    if before is None or before.pattern != pattern.code:
+        return []
+    ids = slot_team_ids(before)
+    if len(ids) != len(pattern.slots) or any(session.get(RosterTeam, t) is None for t in ids):
+        return []
+    if not plan_from_json(before.shift_defs).rotates:
+        return ids
+    return teams_on(pattern, ids, month_days(before.month)[0], first)
+
+
 @dataclass(frozen=True)
 class MonthView:
     month: RosterMonth | None
@@ -237,6 +263,9 @@ class MonthView:
     grid: dict[tuple[str, date], str]
     hours: dict[str, Decimal]
     team_of: dict[str, str]
+    slot_teams: list[str]  # team names per slot on the first day (empty: not kept)
+    rotates: bool  # the teams change slots every 30 days
+    team_hours: dict[str, Decimal]  # team name: hours per person this month
 
 
 def month_view(session: Session, month: str) -> MonthView:
@@ -247,13 +276,21 @@ def month_view(session: Session, month: str) -> MonthView:
         list(session.scalars(select(RosterShift).where(RosterShift.month_id == row.id)))
         if row else []
     )  # fmt: skip
-    order = {m.username: (t.name, m.username) for t in teams(session) for m in t.members}
+    all_teams = teams(session)
+    order = {m.username: (t.name, m.username) for t in all_teams for m in t.members}
     people = sorted({r.username for r in rows} | set(order), key=lambda p: order.get(p, ("~", p)))
+    hours = month_hours([cell_of(r) for r in rows])
+    names = {t.id: t.name for t in all_teams}
+    slot_teams = [names.get(t, "") for t in slot_team_ids(row)] if row else []
     return MonthView(
         row,
         days,
         people,
         {(r.username, r.day): r.code for r in rows},
-        month_hours([cell_of(r) for r in rows]),
+        hours,
         {p: t for p, (t, _) in order.items()},
-    )
+        slot_teams if all(slot_teams) else [],
+        plan_from_json(row.shift_defs).rotates if row else False,
+        {t.name: team_hours(hours, [m.username for m in t.members]) for t in all_teams
+         if t.members},
+    )  # fmt: skip

@@ -19,9 +19,12 @@ from sqlalchemy.orm import Session
 from core.config import NotifySettings
 from core.types import Severity
 from rules.alarms import AlarmChange, ChangeKind
+from rules.catalog import load_catalog
 from rules.lifecycle import active_suppression, device_context
 from rules.notify.hours import in_hours
 from rules.notify.templates import AlarmFacts, Kind, render, render_storm
+from rules.notify.value_words import state_words
+from rules.spec import RuleSpec
 from store.models import Alarm, Delivery, Notification, NotifyChannel, NotifyRoute
 
 
@@ -48,8 +51,13 @@ def quiet_reason(
     return None
 
 
-def facts(session: Session, alarm: Alarm, at: datetime, **kw: object) -> AlarmFacts:
+def facts(
+    session: Session, alarm: Alarm, at: datetime, rule: RuleSpec | None = None, **kw: object
+) -> AlarmFacts:
+    """What a message says about ``alarm``; with its ``rule``, a state in words and the
+    rule's title (for the recovery)."""
     ctx = device_context(session, alarm.device)
+    state_zh, state_en = state_words(rule, alarm.value, load_catalog())
     return AlarmFacts(
         alarm_id=alarm.id,
         device=alarm.device,
@@ -61,6 +69,10 @@ def facts(session: Session, alarm: Alarm, at: datetime, **kw: object) -> AlarmFa
         rack=ctx.rack,
         position_u=ctx.position_u,
         value=alarm.value,
+        state_zh=state_zh,
+        state_en=state_en,
+        title_zh=rule.title_zh if rule else "",
+        title_en=rule.title_en if rule else "",
         **kw,  # type: ignore[arg-type]
     )
 
@@ -153,7 +165,7 @@ def add_notification(
 def _alarm_message(
     session: Session, key: str, kind: Kind, alarm: Alarm, now: datetime, **kw: object
 ) -> Planned:
-    f = facts(session, alarm, now, **kw)
+    f = facts(session, alarm, now, **kw)  # type: ignore[arg-type]
     return add_notification(
         session,
         key,
@@ -184,18 +196,22 @@ def plan(
     windows: Mapping[str, int],
     cfg: NotifySettings,
     now: datetime,
+    rules: Mapping[str, RuleSpec] | None = None,
 ) -> list[Planned]:
-    """Messages for one tick's changes: fire (grouped in a storm), severity, clear, flapping."""
+    """Messages for one tick's changes: fire (grouped in a storm), severity, clear, flapping.
+    ``rules`` (by name) lets a message say a state in words and a recovery name its rule."""
     out: list[Planned] = []
+    by_name = rules or {}
     fires: list[Alarm] = []
     for c in changes:
         alarm = session.get(Alarm, c.alarm_id)
         if alarm is None:
             continue
+        rule = by_name.get(alarm.rule)
         if alarm.id in flapping_started:
             key = f"flapping:{alarm.id}"
             if not _exists(session, key):
-                out.append(_alarm_message(session, key, Kind.FLAPPING, alarm, now))
+                out.append(_alarm_message(session, key, Kind.FLAPPING, alarm, now, rule=rule))
             continue
         if quiet_reason(session, alarm, windows, now) is not None:
             continue
@@ -206,20 +222,23 @@ def plan(
             key = f"severity:{alarm.id}:{alarm.severity}:{c.at.isoformat()}"
             if not _exists(session, key):
                 prev = c.previous_severity
-                out.append(
-                    _alarm_message(session, key, Kind.SEVERITY, alarm, now, previous_severity=prev)
-                )
+                out.append(_alarm_message(session, key, Kind.SEVERITY, alarm, now,
+                                          previous_severity=prev, rule=rule))  # fmt: skip
         elif c.kind is ChangeKind.RESOLVED:
             key = f"clear:{alarm.id}"
             if _was_notified(session, alarm.id) and not _exists(session, key):
-                out.append(_alarm_message(session, key, Kind.CLEAR, alarm, now))
+                out.append(_alarm_message(session, key, Kind.CLEAR, alarm, now, rule=rule))
     if fires:
-        out += _plan_fires(session, fires, cfg, now)
+        out += _plan_fires(session, fires, cfg, now, by_name)
     return out
 
 
 def _plan_fires(
-    session: Session, fires: list[Alarm], cfg: NotifySettings, now: datetime
+    session: Session,
+    fires: list[Alarm],
+    cfg: NotifySettings,
+    now: datetime,
+    rules: Mapping[str, RuleSpec],
 ) -> list[Planned]:
     since = now - timedelta(seconds=cfg.storm_window_seconds)
     recent = session.scalar(
@@ -229,8 +248,11 @@ def _plan_fires(
         )
     )
     if int(recent or 0) + len(fires) <= cfg.storm_threshold:
-        return [_alarm_message(session, f"fire:{a.id}", Kind.FIRE, a, now) for a in fires]
-    all_facts = [facts(session, a, now) for a in fires]
+        return [
+            _alarm_message(session, f"fire:{a.id}", Kind.FIRE, a, now, rule=rules.get(a.rule))
+            for a in fires
+        ]
+    all_facts = [facts(session, a, now, rules.get(a.rule)) for a in fires]
     for a in fires:  # recorded as notified (restart-safe), sent only as part of the group
         add_notification(
             session,

@@ -59,6 +59,12 @@ class AlarmFacts:
     value: float | None = None
     level: int = 0  # escalation level
     url: str = ""
+    # a state metric's value in words (电池 / Battery): shown instead of its code
+    state_zh: str = ""
+    state_en: str = ""
+    # the rule's title: a recovery names what cleared, without the firing summary's advice
+    title_zh: str = ""
+    title_en: str = ""
 
 
 def _where(f: AlarmFacts, lang: str) -> str:
@@ -81,6 +87,11 @@ def render(kind: Kind, f: AlarmFacts, lang: str) -> tuple[str, str]:
         head = f"告警升级（第 {f.level} 级）" if zh else f"Escalated (level {f.level})"
     summary = f.summary_zh if zh else f.summary_en
     summary = summary or f.summary_en or f.summary_zh
+    title = (f.title_zh if zh else f.title_en) or f.title_en or f.title_zh
+    if kind is Kind.CLEAR and title:  # "请立即检查市电" is no advice once mains is back
+        summary = f"{f.device}：{title}" if zh else f"{f.device}: {title}"
+    state = (f.state_zh if zh else f.state_en) or f.state_en or f.state_zh
+    shown_value = kind is not Kind.CLEAR and f.value is not None
     subject = f"【{sev}】{head}：{summary}" if zh else f"[{sev}] {head}: {summary}"
     where = _where(f, lang)
     lines = [summary]
@@ -90,8 +101,8 @@ def render(kind: Kind, f: AlarmFacts, lang: str) -> tuple[str, str]:
             lines.append(f"级别：{SEVERITY_ZH[f.previous_severity]} → {sev}")
         else:
             lines.append(f"级别：{sev}")
-        if f.value is not None:
-            lines.append(f"数值：{f.value:g}")
+        if shown_value:
+            lines.append(f"状态：{state}" if state else f"数值：{f.value:g}")
         lines.append(f"时间：{_stamp(f.at)}")
         if kind is Kind.ESCALATION:
             lines.append("该告警在规定时间内未被确认，请尽快处理。")
@@ -104,8 +115,8 @@ def render(kind: Kind, f: AlarmFacts, lang: str) -> tuple[str, str]:
             lines.append(f"Severity: {SEVERITY_EN[f.previous_severity]} → {sev}")
         else:
             lines.append(f"Severity: {sev}")
-        if f.value is not None:
-            lines.append(f"Value: {f.value:g}")
+        if shown_value:
+            lines.append(f"State: {state}" if state else f"Value: {f.value:g}")
         lines.append(f"Time: {_stamp(f.at)}")
         if kind is Kind.ESCALATION:
             lines.append("This alarm was not acknowledged in time; please act on it.")

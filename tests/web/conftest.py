@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import FixedClock
-from core.config import ServerSettings, Settings
+from core.config import JournalSettings, ServerSettings, Settings
 from core.types import Role, Sample
 from dashboard.app import create_app
 from store import timeseries
@@ -31,10 +32,12 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(tmp_path: Path) -> Settings:
     return Settings(
         secret_key="test-secret-key",
         server=ServerSettings(max_batch_samples=MAX_BATCH, max_body_bytes=MAX_BODY),
+        # day reviews append checkpoints here, never to a file under the working directory
+        journal=JournalSettings(checkpoint_file=str(tmp_path / "checkpoints.jsonl")),
     )
 
 

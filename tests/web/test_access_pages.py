@@ -118,13 +118,67 @@ def test_supervisor_rejects_with_a_reason(
     assert row.state == "rejected" and row.signed_at is not None
 
 
-def test_staff_enter_on_registration_without_escort(
+STAFF_ID = "110101198502023456"
+
+
+@pytest.mark.parametrize("flag", ["on", "1"])
+def test_a_forged_staff_field_skips_neither_approval_nor_escort(
+    as_role: Callable[[Role], FlaskClient], room_id: int, sessions: Sessions, flag: str
+) -> None:
+    """Issue 12, point 12: a duty user posting staff=1 for an outsider gets no skip."""
+    duty = as_role(Role.DUTY)
+    resp = post(duty, "/access/new", **form(room_id, escort="", staff=flag))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'id="error-escort"' in page and "必须有陪同人员" in page
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AccessEntry)) == 0
+    eid = _eid(post(duty, "/access/new", **form(room_id, staff=flag)))
+    row = entry(sessions, eid)
+    assert row.state == "requested" and not row.staff and row.time_in is None
+    assert 'name="staff"' not in duty.get("/access/new").get_data(as_text=True)
+
+
+def test_staff_on_the_admins_list_enter_on_registration_without_escort(
     as_role: Callable[[Role], FlaskClient], room_id: int, sessions: Sessions
 ) -> None:
-    duty = as_role(Role.DUTY)
-    eid = _eid(post(duty, "/access/new", **form(room_id, escort="", staff="on")))
+    admin, duty = as_role(Role.ADMIN), as_role(Role.DUTY)
+    assert duty.get("/access/staff").status_code == 403
+    assert post(duty, "/access/staff", name="刘工", id_number=STAFF_ID).status_code == 403
+    resp = post(admin, "/access/staff", name="刘工", organisation="信息中心", id_number="12")
+    assert resp.status_code == 400 and 'id="error-id_number"' in resp.get_data(as_text=True)
+    assert post(admin, "/access/staff", name="刘工", organisation="信息中心",
+                id_number=STAFF_ID).status_code == 302  # fmt: skip
+    page = admin.get("/access/staff").get_data(as_text=True)
+    assert "刘工" in page and "110***********3456" in page and STAFF_ID not in page
+    eid = _eid(post(duty, "/access/new", **form(room_id, person="刘工", id_number=STAFF_ID,
+                                                 escort="")))  # fmt: skip
+    assert entry(sessions, eid).state == "inside" and entry(sessions, eid).staff
+    assert "刘工" in duty.get("/access/").get_data(as_text=True)
+    # the same name with somebody else's ID number is an outsider
+    eid = _eid(post(duty, "/access/new", **form(room_id, person="刘工")))
+    assert entry(sessions, eid).state == "requested"
+    # a duty user registering themselves is staff by their account
+    eid = _eid(post(duty, "/access/new", **form(room_id, person="duty", escort="")))
     assert entry(sessions, eid).state == "inside"
-    assert "李明" in duty.get("/access/").get_data(as_text=True)
+
+
+def test_the_registering_supervisor_cannot_approve_the_entry(
+    as_role: Callable[[Role], FlaskClient], room_id: int, sessions: Sessions
+) -> None:
+    """Issue 12, point 12: the person who registers an entry cannot approve it."""
+    boss = as_role(Role.SUPERVISOR)
+    eid = _eid(post(boss, "/access/new", **form(room_id)))
+    page = boss.get(f"/access/{eid}").get_data(as_text=True)
+    assert "须由另一位主管批准" in page and f"/access/{eid}/approve" not in page
+    resp = post(boss, f"/access/{eid}/approve", note="同意")
+    assert resp.status_code == 400 and "登记人不能批准" in resp.get_data(as_text=True)
+    resp = post(boss, f"/access/{eid}/reject", note="不同意")
+    assert resp.status_code == 400
+    row = entry(sessions, eid)
+    assert row.state == "requested" and row.decided_by is None and row.signed_at is None
+    admin = as_role(Role.ADMIN)
+    assert post(admin, f"/access/{eid}/approve", note="同意").status_code == 302
+    assert entry(sessions, eid).decided_by == "admin"
 
 
 @pytest.mark.parametrize(
@@ -159,7 +213,7 @@ def test_readonly_sees_but_cannot_register_or_act(
     as_role: Callable[[Role], FlaskClient], room_id: int, sessions: Sessions
 ) -> None:
     with sessions() as s, s.begin():
-        reg = Registration(room_id, Kind.VISIT, "王五", "某公司", ID, "参观", "张三", False, None,
+        reg = Registration(room_id, Kind.VISIT, "王五", "某公司", ID, "参观", "张三", None,
                            NOW + timedelta(hours=1))  # fmt: skip
         eid = service.register(s, reg, by="x", now=NOW).id
     guest = as_role(Role.READONLY)
@@ -194,9 +248,12 @@ def test_index_flags_overstays(
     as_role: Callable[[Role], FlaskClient], room_id: int, sessions: Sessions
 ) -> None:
     with sessions() as s, s.begin():
-        reg = Registration(room_id, Kind.VISIT, "王五", "某公司", ID, "参观", "", True, None,
+        reg = Registration(room_id, Kind.VISIT, "王五", "某公司", ID, "参观", "张三", None,
                            NOW - timedelta(hours=1))  # fmt: skip
-        service.register(s, reg, by="x", now=NOW - timedelta(hours=3))
+        eid = service.register(s, reg, by="x", now=NOW - timedelta(hours=3)).id
+        service.decide(s, eid, approve=True, by="y", note="", address="",
+                       now=NOW - timedelta(hours=3))  # fmt: skip
+        service.enter(s, eid, by="x", now=NOW - timedelta(hours=3))
     page = as_role(Role.READONLY).get("/access/").get_data(as_text=True)
     assert "1 人超过批准时间仍在机房内" in page and "超时 60 分钟" in page
 
@@ -230,7 +287,7 @@ def test_history_search_and_print(
 ) -> None:
     with sessions() as s, s.begin():
         for person, org in (("李明", "华为技术"), ("韩梅梅", "中兴通讯")):
-            reg = Registration(room_id, Kind.VISIT, person, org, ID, "巡检", "张三", False, None,
+            reg = Registration(room_id, Kind.VISIT, person, org, ID, "巡检", "张三", None,
                                NOW + timedelta(hours=1))  # fmt: skip
             service.register(s, reg, by="x", now=NOW)
     guest = as_role(Role.READONLY)

@@ -29,6 +29,7 @@ from tests.web.conftest import NOW, PASSWORD, form_token
 ALL = frozenset(Role)
 ACTORS = frozenset({Role.DUTY, Role.SUPERVISOR, Role.ADMIN})
 HEADS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
 AREAS = ("/ledger", "/access", "/changes")
 
 # endpoint → (concrete path template, roles allowed)
@@ -53,6 +54,8 @@ POSTS: dict[str, tuple[str, frozenset[Role]]] = {
     "access.works_approve": ("/access/works/{work}/approve", HEADS),
     "access.works_reject": ("/access/works/{work}/reject", HEADS),
     "access.works_signoff": ("/access/works/{work}/signoff", ACTORS),
+    "access.staff_add": ("/access/staff", ADMINS),
+    "access.staff_remove": ("/access/staff/999999/remove", ADMINS),
     "changes.create": ("/changes/new", ACTORS),
     "changes.update": ("/changes/{change}/edit", ACTORS),
     "changes.act": ("/changes/{change}/submit", ACTORS),
@@ -79,6 +82,7 @@ GETS: dict[str, tuple[str, frozenset[Role]]] = {
     "access.works_index": ("/access/works", ALL),
     "access.history": ("/access/history?q=李", ALL),
     "access.register_print": ("/access/print", ALL),
+    "access.staff_list": ("/access/staff", ADMINS),
     "changes.index": ("/changes/", ALL),
     "changes.new": ("/changes/new", ACTORS),
     "changes.detail": ("/changes/{change}", ALL),

@@ -83,7 +83,8 @@ def test_duty_may_lend_but_not_edit(client: FlaskClient, logged_in, room, sessio
     with sessions() as s:
         assert s.get(Device, srv).status == "under_repair"  # type: ignore[union-attr]
     history = client.get(f"/ledger/asset/{srv}").get_data(as_text=True)
-    assert "ledger.report_damaged" in history and "屏幕碎裂" in history
+    assert "归还（损坏）" in history and "屏幕碎裂" in history
+    assert "ledger.report_damaged" not in history  # the action in words, not its code
 
 
 def test_lend_without_csrf_is_refused(client: FlaskClient, logged_in, room, sessions) -> None:
@@ -130,7 +131,7 @@ def test_edit_refuses_overlap_and_cycle_next_to_the_field(
                           "power_parent_id": srv})  # fmt: skip
     assert r.status_code == 400 and 'id="err-power_parent_id"' in r.get_data(as_text=True)
     page = client.get(f"/ledger/asset/{srv}").get_data(as_text=True)
-    assert "2030-01-31" in page and "ledger.update" in page  # history: before → after
+    assert "2030-01-31" in page and "修改" in page  # history: before → after, in words
     assert "ups-1</a> → srv-1" in page  # the power chain
 
 
@@ -295,3 +296,21 @@ def test_new_asset_and_duplicate_tag_message(client: FlaskClient, logged_in, roo
     assert r.status_code == 400 and 'id="err-asset_tag"' in r.get_data(as_text=True)
     r = client.post("/ledger/asset/new", data={**base, "name": "x", "status": "stolen"})
     assert r.status_code == 400 and 'id="err-status"' in r.get_data(as_text=True)
+
+
+def test_history_shows_field_labels_and_names_not_ids(
+    client: FlaskClient, logged_in, room, sessions
+) -> None:
+    """A diff reads 机房：— → A101, never ``room_id: — → 1`` (issue 12, point 14)."""
+    logged_in(Role.SUPERVISOR)
+    srv = _id(sessions, "srv-1")
+    with sessions() as s, s.begin():
+        d = s.get(Device, srv)
+        assert d is not None
+        s.add(AuditEntry(ts=NOW, actor="admin", action="ledger.update", object_type="asset",
+                         object_id=str(srv), before={"room_id": None, "status": "spare"},
+                         after={"room_id": d.room_id, "status": "in_use"}))  # fmt: skip
+    page = client.get(f"/ledger/asset/{srv}").get_data(as_text=True)
+    section = page[page.index("ledger-history") :]
+    assert "机房: — → A101" in section and "状态: 备用 → 在用" in section
+    assert "room_id" not in section and "in_use" not in section and "ledger.update" not in section

@@ -15,8 +15,10 @@ from core.config import NotifySettings, Settings
 from core.types import Role
 from dashboard.serve import BackgroundServices
 from records.roster import service
+from records.roster.hours import shown
 from records.roster.on_duty import RosterOnDuty
-from records.roster.patterns import PATTERNS, next_month
+from records.roster.patterns import PATTERNS, expand, month_days, next_month
+from records.roster.rotation import expand_rotating, next_change, teams_on
 from store.accounts import create_user
 from store.models import AuditEntry
 from store.models_roster import RosterMonth, RosterShift, RosterSwap
@@ -95,7 +97,8 @@ def test_supervisor_generates_edits_and_publishes(
     sessions: Factory,
 ) -> None:  # fmt: skip
     logged_in(Role.SUPERVISOR)
-    assert "208.32" in client.get("/roster/generate").get_data(as_text=True)
+    page = client.get("/roster/generate").get_data(as_text=True)
+    assert "208.3 h" in page and "208.32" not in page and "186.68" in page
     nxt = next_month(NOW.astimezone().date())
     token = form_token(client, "/roster/")
     r = client.post("/roster/generate", data={**_generate_form(team_ids), "csrf_token": token})
@@ -185,8 +188,8 @@ def test_swap_request_and_approval(
                                                              "action": "approve"})  # fmt: skip
     assert r.status_code == 302
     with sessions() as s:
-        row = s.get(RosterSwap, swap.id)
-        assert row is not None and row.status == "approved" and row.decided_by == "supervisor"
+        done = s.get(RosterSwap, swap.id)
+        assert done is not None and done.status == "approved" and done.decided_by == "supervisor"
         grid = service.month_view(s, MONTH).grid
         assert grid[("p2", p1)] == "A" and grid[(duty, p2)] == "A"
 
@@ -228,3 +231,74 @@ def test_server_escalates_through_the_roster(engine: Engine, sessions: Factory) 
     with sessions() as s, s.begin():
         create_user(s, "head", "pw-long-enough", Role.SUPERVISOR).email = "head@x.org"
     assert on_duty.contacts(2, NOW) == ["head@x.org"]
+
+
+def test_hours_per_person_per_team_and_the_seeds_average(
+    client: FlaskClient, logged_in: Callable[[Role], str], roster: None, sessions: Factory
+) -> None:
+    """Issue 12 point 11: the day teams' 208.3 h (not 208.32), the five-team average 186.68 h,
+    each team's hours per person and each person's, printed without padding zeros."""
+    logged_in(Role.READONLY)
+    page = client.get("/roster/").get_data(as_text=True)
+    assert "208.32" not in page and ".00<" not in page
+    hours = page[page.index('id="roster-hours"') : page.index('id="roster-rotation"')]
+    assert '<td class="num">208.3</td>' in hours and '<td class="num">172.27</td>' in hours
+    assert '<td class="num" id="roster-pattern-average">186.68</td>' in hours
+    with sessions() as s:
+        view = service.month_view(s, MONTH)
+    for team in TEAMS:  # one person per team here: the team's hours are that person's
+        person = TEAMS[team][0]
+        row = f'<th scope="row">{team}</th><td class="num">{shown(view.team_hours[team])}</td>'
+        assert row in hours and view.team_hours[team] == view.hours[person]
+        assert f'<td class="num">{shown(view.hours[person])}</td></tr>' in page
+    assert "5个班平均" in hours
+
+
+def test_rotation_is_generated_by_default_and_shown(
+    client: FlaskClient, logged_in: Callable[[Role], str], team_ids: list[int],
+    sessions: Factory,
+) -> None:  # fmt: skip
+    """Issue 12 point 10: the "3+2" teams change slots every 30 days unless the supervisor
+    says not to; the roster shows each team's slot in the five periods of the cycle, and the
+    next month's form continues the rotation."""
+    logged_in(Role.SUPERVISOR)
+    month, first = "2025-11", date(2025, 11, 1)
+    form = client.get(f"/roster/generate?month={month}").get_data(as_text=True)
+    assert 'name="rotate" value="yes" checked' in form
+    token = form_token(client, "/roster/")
+    data = _generate_form(team_ids)  # without "rotate": as the form's default
+    r = client.post("/roster/generate", data={**data, "month": month, "csrf_token": token})
+    assert r.status_code == 302
+    people = list(TEAMS.values())
+    pattern = PATTERNS["three_plus_two"]
+    rotating = expand_rotating(pattern, people, *month_days(month))
+    with sessions() as s:
+        grid = service.month_view(s, month).grid
+    assert grid == {(c.username, c.day): c.code for c in rotating}
+    assert grid != {(c.username, c.day): c.code for c in expand(pattern, people,
+                                                                *month_days(month))}  # fmt: skip
+    page = client.get(f"/roster/?month={month}").get_data(as_text=True)
+    rotation = page[page.index('id="roster-rotation"') :]
+    assert f"下次轮换:{next_change(first).isoformat()}" in rotation
+    assert "第1/5期" in rotation and "第5/5期" in rotation and "当前" in rotation
+    for team in TEAMS:
+        assert f'<th scope="row">{team}</th>' in rotation
+    for name in ("三班倒·第一轮值", "行政班(周一至周六)", "行政班(周日至周五)"):
+        assert rotation.count(name) == 5  # each slot once in each period, by one team
+    # the next month's form continues where the rotation has brought the teams
+    form = client.get("/roster/generate?month=2025-12").get_data(as_text=True)
+    on_first = teams_on(pattern, team_ids, first, date(2025, 12, 1))
+    for slot, team_id in enumerate(on_first):
+        select = form[form.index(f'name="team_{slot}"') :]
+        select = select[: select.index("</select>")]
+        assert f'value="{team_id}" selected' in select, slot
+    # the supervisor may keep the teams in their slots
+    r = client.post("/roster/generate", data={**data, "month": "2026-02", "rotate": "no",
+                                              "csrf_token": token})  # fmt: skip
+    assert r.status_code == 302
+    with sessions() as s:
+        grid = service.month_view(s, "2026-02").grid
+    fixed = expand(pattern, people, *month_days("2026-02"))
+    assert grid == {(c.username, c.day): c.code for c in fixed}
+    page = client.get("/roster/?month=2026-02").get_data(as_text=True)
+    assert "本月各班固定在所选班次,不轮换" in page

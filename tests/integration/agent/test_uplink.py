@@ -85,14 +85,17 @@ def samples(n: int, start: int = 0) -> list[Sample]:
 
 
 def test_accepted_batch(api: Api, tmp_path: Path) -> None:
-    up = Uplink(api.url, "s3cret", "agent-7", tmp_path / "spool")
+    up = Uplink(api.url, "s3cret", "agent-7", tmp_path / "spool", report_health=False)
     up.add(samples(2))
     report = up.push()
     assert (report.sent, report.pending, report.error) == (1, 0, None)
     assert api.headers[0]["Authorization"] == "Bearer s3cret"
+    batch_id = api.bodies[0]["batch_id"]
+    assert len(batch_id) == 32 and int(batch_id, 16) >= 0  # a uuid4, hex
     assert api.bodies == [
         {
             "agent": "agent-7",
+            "batch_id": batch_id,
             "samples": [
                 {
                     "device": "ups-1",
@@ -121,12 +124,12 @@ def test_accepted_batch(api: Api, tmp_path: Path) -> None:
 
 def test_server_down_spools_in_order_then_replays(tmp_path: Path) -> None:
     port = free_tcp_port()
-    up = Uplink(f"http://127.0.0.1:{port}", "t", "a", tmp_path, timeout=2)
+    up = Uplink(f"http://127.0.0.1:{port}", "t", "a", tmp_path, timeout=2, report_health=False)
     for batch in range(3):
         up.add(samples(2, start=batch * 10))
         report = up.push()
         assert report.sent == 0 and report.error and "unreachable" in report.error
-    files = sorted(p.name for p in tmp_path.glob("batch-*.json"))
+    files = sorted(p.name for p in tmp_path.glob("batch-*.jsonl"))
     assert len(files) == 3 and up.pending_batches() == 3
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically
     server = Api(port)  # the server comes back on the same address
@@ -141,7 +144,7 @@ def test_server_down_spools_in_order_then_replays(tmp_path: Path) -> None:
 
 
 def test_5xx_keeps_the_batch(api: Api, tmp_path: Path) -> None:
-    up = Uplink(api.url, "t", "a", tmp_path)
+    up = Uplink(api.url, "t", "a", tmp_path, report_health=False)
     api.status = 503
     up.add(samples(1))
     assert up.push().pending == 1
@@ -150,13 +153,13 @@ def test_5xx_keeps_the_batch(api: Api, tmp_path: Path) -> None:
     assert len(api.bodies) == 1
 
 
-def test_4xx_moves_batch_aside_and_continues(api: Api, tmp_path: Path) -> None:
-    up = Uplink(api.url, "t", "a", tmp_path)
+def test_4xx_moves_batch_to_dead_letter_and_continues(api: Api, tmp_path: Path) -> None:
+    up = Uplink(api.url, "t", "a", tmp_path, report_health=False)
     api.status = 400
     up.add(samples(1))
     report = up.push()
     assert (report.sent, report.rejected, report.pending) == (0, 1, 0)
-    rejected = list((tmp_path / "rejected").glob("batch-*.json"))
+    rejected = list((tmp_path / "dead-letter").glob("batch-*.json"))
     assert len(rejected) == 1  # kept for a person to read, never retried
     assert json.loads(rejected[0].read_text())["samples"][0]["metric"] == (
         "ups_output_load_percent"
@@ -168,7 +171,7 @@ def test_4xx_moves_batch_aside_and_continues(api: Api, tmp_path: Path) -> None:
 
 
 def test_large_buffer_is_split(api: Api, tmp_path: Path) -> None:
-    up = Uplink(api.url, "t", "a", tmp_path, max_batch=3)
+    up = Uplink(api.url, "t", "a", tmp_path, max_batch=3, report_health=False)
     up.add(samples(7))
     assert up.push().sent == 3
     assert [len(b["samples"]) for b in api.bodies] == [3, 3, 1]

@@ -31,7 +31,9 @@ def test_demo_ledger_seeds_once(sessions: sessionmaker[Session]) -> None:
         assert {t.device for t in enabled_targets(s)} == polled  # keys are not polled
         assert s.scalar(select(func.count()).select_from(Loan)) == 3
         items = carry_over(s, NOW)
-        assert len(items) == 2 and sum("overdue" in i.summary for i in items) == 1
+        assert len(items) == 2 and sum("逾期" in i.summary for i in items) == 1
+        key_loan = s.scalar(select(Loan).where(Loan.borrower.startswith("王强")))
+        assert key_loan is not None and key_loan.approved_by  # a key: lent with an approval
         flags = [warranty_flag(d.warranty_until, NOW.date())
                  for d in s.scalars(select(Device).where(Device.kind != "asset"))]  # fmt: skip
         assert "expired" in flags and "expiring" in flags

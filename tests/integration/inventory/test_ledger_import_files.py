@@ -5,6 +5,7 @@ their Chinese intact."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.cli import cli
+from core.messages import translate
 from store.models import AuditEntry, Device
 from tests.integration.inventory.ledger_files import BAD, GOOD, TAKEN_SERIAL, good_bytes
 
@@ -55,10 +57,24 @@ def test_a_bad_file_is_refused_on_one_line_and_writes_nothing(
     if problem.startswith("file: "):
         assert r.exit_code == 2, r.output
         lines = r.stderr.strip().splitlines()
-        assert len(lines) == 1 and problem.removeprefix("file: ") in lines[0], r.stderr
+        msgid = problem.removeprefix("file: ")
+        words = translate("en", msgid, detail="").split("%(")[0].strip()
+        assert len(lines) == 1 and words in lines[0] and msgid not in lines[0], r.stderr
     else:
         assert r.exit_code == 1, r.output
-        assert problem in r.stderr.splitlines(), r.stderr
+        found = re.fullmatch(r"row (\d+), column (\w+): (\w+)", problem)
+        assert found is not None
+        row, column, code = found.groups()
+        # in words (中文 / English), the clashing row or asset named after them; no codes
+        words = translate(
+            "en",
+            "ledger.row_column_problem",
+            row=row,
+            column=translate("en", f"ledger.field.{column}"),
+            problem=translate("en", f"ledger.problem.{code}").split("%(")[0],
+        )
+        assert any(words.split("%(")[0].strip() in line for line in r.stderr.splitlines())
+        assert f": {code}" not in r.stderr, r.stderr
         assert "nothing written" in r.stderr
     assert "Traceback" not in r.output
     assert _counts(sessions) == before

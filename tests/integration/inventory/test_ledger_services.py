@@ -113,7 +113,8 @@ def test_loans_overdue_carry_over_and_damage(sessions, place):
     assert SOURCES["loan"].startswith("inventory.loans_carryover")
     with sessions() as s, s.begin():
         loan = loans.lend(s, place["key"], "王五", NOW + timedelta(hours=2), purpose="开机房门",
-                          actor="duty", now=NOW)  # fmt: skip
+                          actor="duty", now=NOW,
+                          approval=loans.KeyApproval("boss", NOW))  # fmt: skip
         loan_id = loan.id
     with sessions() as s, pytest.raises(LedgerError) as exc:
         loans.lend(s, place["key"], "赵六", NOW + timedelta(hours=2), actor="duty", now=NOW)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Role
 from records import journal
-from records.access import demo, search, service, works
+from records.access import demo, search, service, staff, works
 from records.access.carryover import carry_over
 from records.access.forms import Direction, ItemLine, Kind, Registration, Search, WorkRequest
 from records.errors import RecordError, RecordFrozen, SignatureRefused
@@ -42,7 +42,7 @@ def room_id(sessions: sessionmaker[Session]) -> int:
 def _reg(room_id: int, **kw: object) -> Registration:
     fields: dict[str, object] = {
         "room_id": room_id, "kind": Kind.VISIT, "person": "李明", "organisation": "某厂商",
-        "id_number": ID, "purpose": "更换板卡", "escort": "张三", "staff": False,
+        "id_number": ID, "purpose": "更换板卡", "escort": "张三",
         "work_application_id": None, "planned_out": NOW + 2 * H,
     }  # fmt: skip
     fields.update(kw)
@@ -156,20 +156,89 @@ def test_rejection_closes_and_freezes(sessions: sessionmaker[Session], room_id: 
             service.enter(s, eid, by="duty", now=NOW)
 
 
+STAFF_ID = "110101198502023456"
+
+
 @pytest.mark.parametrize(
     ("kw", "state"),
-    [({"staff": True, "escort": ""}, "inside"), ({"person": "duty", "escort": ""}, "inside"),
-     ({"person": "guest"}, "requested")],
-    ids=["marked-staff", "staff-user", "readonly-user-is-not-staff"],
+    [({"person": "duty", "escort": ""}, "inside"),
+     ({"person": "王大壮", "escort": ""}, "inside"),
+     ({"person": "刘工", "id_number": STAFF_ID, "escort": ""}, "inside"),
+     ({"person": "刘工"}, "requested"),
+     ({"person": "guest"}, "requested"),
+     ({"person": "gone"}, "requested")],
+    ids=["account-login", "account-display-name", "staff-list-name-and-id",
+         "staff-list-name-other-id", "readonly-account-is-not-staff",
+         "inactive-account-is-not-staff"],
 )  # fmt: skip
-def test_staff_enter_on_registration(
+def test_staff_come_from_the_account_or_the_staff_list(
     sessions: sessionmaker[Session], room_id: int, kw: dict[str, object], state: str
 ) -> None:
+    """Issue 12, point 12: who is staff is looked up, never taken from the registration."""
+    with sessions() as s, s.begin():
+        create_user(s, "wangdz", "pw-wangdz-123", Role.SUPERVISOR, "王大壮")
+        create_user(s, "gone", "pw-gone-1234", Role.DUTY).active = False
+        staff.add(s, "刘工", "信息中心", STAFF_ID, by="admin", now=NOW)
     eid = _register(sessions, room_id, **kw)
     with sessions() as s:
         entry = s.get(AccessEntry, eid)
         assert entry is not None and entry.state == state
+        assert entry.staff == (state == "inside")
         assert (entry.time_in is not None) == (state == "inside")
+
+
+def test_a_name_on_the_staff_list_with_another_id_still_needs_an_escort(
+    sessions: sessionmaker[Session], room_id: int
+) -> None:
+    with sessions() as s, s.begin():
+        staff.add(s, "刘工", "信息中心", STAFF_ID, by="admin", now=NOW)
+    with sessions() as s, s.begin(), pytest.raises(RecordError) as info:
+        service.register(s, _reg(room_id, person="刘工", escort=""), by="duty", now=NOW)
+    assert info.value.msgid == "access.err.escort_required"
+
+
+def test_the_staff_list_keeps_no_clear_id_and_is_audited(
+    sessions: sessionmaker[Session], room_id: int, engine: Engine
+) -> None:
+    with sessions() as s, s.begin():
+        member = staff.add(s, "刘工", "信息中心", STAFF_ID, by="admin", now=NOW)
+        mid = member.id
+        assert member.id_masked == "110***********3456"
+    with sessions() as s, s.begin(), pytest.raises(RecordError, match="already_listed"):
+        staff.add(s, "刘工", "", STAFF_ID.lower(), by="admin", now=NOW)
+    with sessions() as s, s.begin(), pytest.raises(RecordError, match=r"err\.id_number"):
+        staff.add(s, "李四", "", "12", by="admin", now=NOW)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT * FROM access_staff")).one()
+    assert STAFF_ID not in " ".join(str(v) for v in row)
+    with sessions() as s, s.begin():
+        staff.remove(s, mid, by="admin", now=NOW)
+    with sessions() as s:
+        assert staff.members(s) == []
+        actions = list(s.scalars(select(AuditEntry.action)
+                                 .where(AuditEntry.object_type == "access_staff")))  # fmt: skip
+    assert actions == ["access.staff.add", "access.staff.remove"]
+
+
+@pytest.mark.parametrize("approve", [True, False], ids=["approve", "reject"])
+def test_the_registering_user_cannot_decide_the_entry(
+    sessions: sessionmaker[Session], room_id: int, approve: bool
+) -> None:
+    """Issue 12, point 12: whoever registered an entry does not approve it (as for work
+    applications); another head does."""
+    with sessions() as s, s.begin():
+        eid = service.register(s, _reg(room_id), by="boss", now=NOW).id
+    with sessions() as s, s.begin(), pytest.raises(RecordError) as info:
+        service.decide(s, eid, approve=approve, by="boss", note="x", address="", now=NOW)
+    assert info.value.msgid == "access.self_approval"
+    with sessions() as s:
+        entry = s.get(AccessEntry, eid)
+        assert entry is not None and entry.state == "requested" and entry.decided_by is None
+    with sessions() as s, s.begin():
+        create_user(s, "boss2", "pw-boss2-123", Role.SUPERVISOR)
+        service.decide(s, eid, approve=True, by="boss2", note="", address="", now=NOW)
+    with sessions() as s:
+        assert s.get(AccessEntry, eid).decided_by == "boss2"  # type: ignore[union-attr]
 
 
 def test_an_outsider_needs_an_escort(sessions: sessionmaker[Session], room_id: int) -> None:
@@ -316,16 +385,19 @@ def test_retention_purge_takes_signed_entries_with_their_items(
     sessions: sessionmaker[Session], room_id: int
 ) -> None:
     """What the lead's RECORD_TABLES entry ("access_entries", "signed_at") relies on."""
-    gone = _inside(sessions, room_id, person="周八")
+    old = NOW - timedelta(days=4 * 365)  # the database checks retention on its own clock
     with sessions() as s, s.begin():
-        service.add_item(s, gone, ItemLine("硬盘", 1, Direction.IN), by="duty", now=NOW)
-        service.leave(s, gone, username="duty", password=PW, address="", now=NOW + H)
+        reg = _reg(room_id, person="周八", planned_out=old + 2 * H)
+        gone = service.register(s, reg, by="duty", now=old).id
+        service.decide(s, gone, approve=True, by="boss", note="", address="", now=old)
+        service.enter(s, gone, by="duty", now=old + timedelta(minutes=5))
+        service.add_item(s, gone, ItemLine("硬盘", 1, Direction.IN), by="duty", now=old)
+        service.leave(s, gone, username="duty", password=PW, address="", now=old + H)
     kept = _inside(sessions, room_id, person="王五")
     with sessions() as s, s.begin():
         service.add_item(s, kept, ItemLine("U盘", 1, Direction.IN), by="duty", now=NOW)
-    later = NOW + timedelta(days=4 * 365)
     with sessions() as s, s.begin():
-        purged = journal.purge_before(s, NOW + timedelta(days=1), by="admin", now=later,
+        purged = journal.purge_before(s, old + timedelta(days=1), by="admin", now=NOW,
                                       record_tables=(("access_entries", "signed_at"),))  # fmt: skip
     assert purged == 1
     with sessions() as s:

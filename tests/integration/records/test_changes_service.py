@@ -256,15 +256,15 @@ def test_a_retention_purge_removes_a_closed_change_with_its_rows(
     sessions: sessionmaker[Session], ids: dict[str, int]
 ) -> None:
     """records/retention.py lists ("change_requests", "signed_at"): children cascade."""
-    cid = _new(sessions, [ids["ups-1"]])
-    _act(sessions, cid, (Action.CANCEL, DUTY))
+    old = NOW - timedelta(days=4 * 365)  # the database checks retention on its own clock
     with sessions() as s, s.begin():
+        cid = service.create(s, _input([ids["ups-1"]], start=old + H), DUTY, old).id
+        service.act(s, cid, Action.CANCEL, DUTY, old, note="ok")
         user = get_user(s, "duty")
         assert user is not None
-        service.close(s, cid, user, "", NOW)
-    later = NOW + timedelta(days=4 * 365)
+        service.close(s, cid, user, "", old)
     with sessions() as s, s.begin():
-        journal.purge_before(s, NOW + H, by="admin", now=later,
+        journal.purge_before(s, old + H, by="admin", now=NOW,
                              record_tables=(("change_requests", "signed_at"),))  # fmt: skip
     with sessions() as s:
         assert s.get(ChangeRequest, cid) is None

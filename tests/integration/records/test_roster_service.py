@@ -13,7 +13,8 @@ from core.types import Role
 from records.errors import RecordError
 from records.roster import current, demo, schedule, service, swaps
 from records.roster.on_duty import RosterOnDuty
-from records.roster.patterns import PATTERNS, ShiftDef
+from records.roster.patterns import PATTERNS, ShiftDef, plan_from_json
+from records.roster.rotation import next_change
 from rules.escalation import ConfiguredContacts
 from store.accounts import create_user, get_user
 from store.models import AuditEntry
@@ -53,10 +54,11 @@ def test_generate_publish_and_hours(sessions: sessionmaker[Session], teams: list
     with sessions() as s:
         view = service.month_view(s, "2026-11")
         assert view.month is not None and view.month.published_at == NOW
-        # each rotating team works 2 days in 6: 10 duty days in November, 17 h each
-        assert view.hours["a1"] == view.hours["a2"] == 170
-        # D works Monday to Saturday: 25 days of November 2026 × 8 h
-        assert view.hours["d1"] == 200
+        # the teams change slots on 12 November (seed 000 §3: every 30 days). A: the first
+        # turn (1, 6, 7 November, 17 h each), then E, Sunday to Friday (16 days × 8 h)
+        assert view.hours["a1"] == view.hours["a2"] == 3 * 17 + 16 * 8
+        # D: Monday to Saturday until the 11th (9 days × 8 h), then the first turn (7 × 17 h)
+        assert view.hours["d1"] == 9 * 8 + 7 * 17
         assert ("d1", date(2026, 11, 1)) not in view.grid  # a Sunday: D rests
         actions = set(s.scalars(select(AuditEntry.action)))
         assert {"roster.team", "roster.generate", "roster.publish"} <= actions
@@ -276,3 +278,32 @@ def test_demo_seed_is_idempotent(sessions: sessionmaker[Session]) -> None:
         user = get_user(s, "zhang.wei")
         assert user is not None and user.role == "duty" and user.email
         assert _count(s, RosterMonth) == 1
+
+
+def test_teams_rotate_every_30_days_and_the_next_month_continues(
+    sessions: sessionmaker[Session], teams: list[int]
+) -> None:
+    """Issue 12 point 10: the "3+2" teams change slots every 30 days by default, and the
+    next month's suggestion carries the rotation on; without rotation the teams stay."""
+    change = next_change(date(2026, 11, 1))
+    assert change == date(2026, 11, 12)
+    _published(sessions, teams)
+    with sessions() as s:
+        grid = service.month_view(s, "2026-11").grid
+        row = service.get_month(s, "2026-11")
+        assert row is not None and plan_from_json(row.shift_defs).rotates
+        # before the change A works the first turn and D its week; after it A is the day
+        # team of Sunday to Friday and D takes the first turn (a 24 h duty on the 12th)
+        assert grid[("a1", date(2026, 11, 7))] == "A" and grid[("d1", date(2026, 11, 7))] == "D"
+        assert grid[("a1", change)] == "D" and grid[("d1", change)] == "A"
+        assert ("a1", date(2026, 11, 14)) not in grid  # a Saturday: E rests
+        suggested = service.suggested_teams(s, "2026-12", PATTERNS["three_plus_two"])
+    a, b, c, d, e = teams
+    assert suggested == [d, c, e, b, a]  # 1st turn ← D, 2nd ← C, 3rd ← E, D ← B, E ← A
+    with sessions() as s, s.begin():
+        service.generate(s, "2026-12", PATTERNS["three_plus_two"], suggested, "boss", NOW)
+    with sessions() as s, s.begin():
+        service.generate(s, "2026-12", PATTERNS["three_plus_two"], teams, "boss", NOW,
+                         rotate=False)  # fmt: skip
+        grid = service.month_view(s, "2026-12").grid
+        assert {grid.get(("a1", date(2026, 12, n))) for n in (1, 2, 30, 31)} <= {"A", None}

@@ -150,13 +150,45 @@ def test_interface_table_instances_are_if_names_with_index_fallback() -> None:
         ("机房".encode("gb18030"), "机房"),
         (b"\xff\xfe\xfa", "ÿþú"),
         (b"name\x00\x00", "name"),
+        (b"rack\x00A1\x00junk", "rackA1junk"),
+        (b"\x1b[1mUPS\x1b[0m\x07\x7f", "[1mUPS[0m"),
+        (b"line 1\r\n\tline 2\n", "line 1\r\n\tline 2\n"),
+        ("机\x00房".encode(), "机房"),
+        ("机\x00房".encode("gb18030"), "机房"),
+        ("a\u0085b".encode(), "ab"),
+        (b"\xff\x85\x00z", "ÿz"),
+        ("oid\x00", "oid"),
         (None, None),
         (7, "7"),
     ],
-    ids=["ascii", "utf8", "gb18030", "latin1", "nul-padded", "none", "int"],
+    ids=[
+        "ascii",
+        "utf8",
+        "gb18030",
+        "latin1",
+        "nul-padded",
+        "nul-inside",
+        "escapes-bell-del",
+        "tab-newline-kept",
+        "utf8-nul",
+        "gb18030-nul",
+        "utf8-c1",
+        "latin1-c1-nul",
+        "str-nul",
+        "none",
+        "int",
+    ],
 )
 def test_decode_text(raw: Raw, text: str | None) -> None:
     assert decode_text(raw) == text
+
+
+def test_nul_in_a_device_string_never_becomes_sample_text() -> None:
+    """A NUL inside sysDescr made every push of that agent fail on PostgreSQL (issue 11)."""
+    reply = {**UPS_REPLY, "1.3.6.1.2.1.1.1.0": b"Smart-UPS\x00 SRT\x00\x0010000\x00"}
+    result = parse(PROFILES["ups-mib"], "ups-1", reply, TS)
+    assert values(result, "sys_descr") == {"": (None, "Smart-UPS SRT10000")}
+    assert not any("\x00" in (s.text or "") + s.instance for s in result.samples)
 
 
 def test_health_samples() -> None:

@@ -137,7 +137,7 @@ GOOD = {
 def test_a_good_registration_parses() -> None:
     reg, errors = parse_registration(GOOD, NOW)
     assert errors == {} and reg is not None
-    assert reg.kind is Kind.VISIT and reg.room_id == 1 and not reg.staff
+    assert reg.kind is Kind.VISIT and reg.room_id == 1
     assert reg.planned_out == NOW + timedelta(hours=2)
 
 
@@ -153,7 +153,6 @@ def test_a_good_registration_parses() -> None:
         ({"id_number": ""}, "id_number", "access.err.required"),
         ({"id_number": "12"}, "id_number", "access.err.id_number"),
         ({"purpose": ""}, "purpose", "access.err.required"),
-        ({"escort": ""}, "escort", "access.err.escort_required"),
         ({"kind": "construction"}, "work_application", "access.err.required"),
         ({"kind": "construction", "work_application": "-1"}, "work_application",
          "access.err.work"),
@@ -165,7 +164,7 @@ def test_a_good_registration_parses() -> None:
          "access.err.planned_out_far"),
     ],
     ids=["no-room", "bad-room", "bad-kind", "blank-person", "long-person", "no-org", "no-id",
-         "bad-id", "no-purpose", "outsider-no-escort", "construction-no-work",
+         "bad-id", "no-purpose", "construction-no-work",
          "construction-bad-work", "no-planned-out", "bad-planned-out", "planned-out-past",
          "planned-out-far"],
 )  # fmt: skip
@@ -176,9 +175,13 @@ def test_registration_errors_name_the_field(change: dict[str, str], field: str,
     assert errors[field] == msgid
 
 
-def test_staff_need_no_escort() -> None:
-    reg, errors = parse_registration({**GOOD, "escort": "", "staff": "on"}, NOW)
-    assert errors == {} and reg is not None and reg.staff
+@pytest.mark.parametrize("flag", ["on", "1", "true", "yes"])
+def test_a_posted_staff_field_is_not_read(flag: str) -> None:
+    """Issue 12, point 12: staff status is the service's to look up (account or staff
+    list); the form's value carries no "staff" at all, whatever is posted."""
+    reg, errors = parse_registration({**GOOD, "staff": flag}, NOW)
+    assert errors == {} and reg is not None
+    assert not hasattr(reg, "staff")
 
 
 @pytest.mark.parametrize(
