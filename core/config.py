@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -120,6 +120,36 @@ class JournalSettings(_Section):
     verify_hours: float = Field(24.0, gt=0)  # the server verifies the journal this often
 
 
+class HandoverSettings(_Section):
+    """The handover gate and the incoming person's arrival (seed 000)."""
+
+    # an alarm at or above this severity that fires during the handover (or is firing
+    # unacknowledged at signing) stops it: 交接过程中发生故障，应停止交接
+    gate_severity: Literal["info", "warning", "critical"] = "critical"
+    # 接班人员应提前10分钟到岗 (machine room); a room under the engineering rule sets 15
+    arrive_before_minutes: int = Field(10, ge=0, le=240)
+    # per room (its name): minutes early, e.g. {"B1-power" = 15}; the duty room's applies
+    room_arrive_before_minutes: dict[str, int] = Field(default_factory=dict)
+    duty_room: str = ""  # the room whose rule the handover follows; empty: the default
+
+    @field_validator("room_arrive_before_minutes")
+    @classmethod
+    def _minutes_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        for room, minutes in value.items():
+            if not 0 <= minutes <= 240:
+                raise ValueError(f"room {room!r}: give minutes between 0 and 240")
+        return value
+
+    @property
+    def arrive_minutes(self) -> int:
+        """The early-arrival minutes of the duty room (the default when it has no rule)."""
+        return self.room_arrive_before_minutes.get(self.duty_room, self.arrive_before_minutes)
+
+    @property
+    def gate_min_severity(self) -> int:
+        return {"info": 1, "warning": 2, "critical": 3}[self.gate_severity]
+
+
 class Settings(_Section):
     database_url: str = "sqlite:///var/roomwatch.db"
     secret_key: str = ""
@@ -129,6 +159,7 @@ class Settings(_Section):
     rules: RulesSettings = Field(default_factory=RulesSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     journal: JournalSettings = Field(default_factory=JournalSettings)
+    handover: HandoverSettings = Field(default_factory=HandoverSettings)
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -140,6 +171,7 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         "rules": RulesSettings,
         "notify": NotifySettings,
         "journal": JournalSettings,
+        "handover": HandoverSettings,
     }
     top = set(Settings.model_fields) - set(sections)
     for name, raw in env.items():

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from core.config import Settings, load_settings
-from dashboard import errors, formatting, i18n, security
+from dashboard import errors, formatting, i18n, people, security
 from dashboard.access import bp as access_bp
 from dashboard.alarms import bp as alarms_bp
 from dashboard.api import bp as api_bp
@@ -29,6 +29,7 @@ from dashboard.notify import bp as notify_bp
 from dashboard.overview import bp as overview_bp
 from dashboard.roster import bp as roster_bp
 from dashboard.rules import bp as rules_bp
+from dashboard.users import bp as users_bp
 from inventory import vault
 from store.db import make_engine, require_current
 
@@ -75,10 +76,12 @@ def create_app(
     app.extensions["csrf"].exempt(api_bp)
     i18n.init_app(app)
     formatting.init_app(app)
+    people.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     areas = (auth_bp, overview_bp, devices_bp, alarms_bp, rules_bp, notify_bp, discovery_bp,
-             inspection_bp, handover_bp, roster_bp, access_bp, changes_bp, ledger_bp)  # fmt: skip
+             inspection_bp, handover_bp, roster_bp, access_bp, changes_bp, ledger_bp,
+             users_bp)  # fmt: skip
     for bp in areas:
         app.register_blueprint(bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -43,6 +43,7 @@ def demo(
     check: bool,
 ) -> None:
     """Run server, rule engine, agent and a simulated machine room in one process."""
+    from demo.accounts import describe
     from demo.check import login_and_fetch, wait_for
     from demo.room import Demo
 
@@ -90,6 +91,8 @@ def demo(
                 f"\n  administrator account: admin / {room.admin_password}\n"
                 "  (shown once; set ROOMWATCH_ADMIN_PASSWORD to choose it)\n"
             )
+        if room.accounts is not None:
+            click.echo(describe(room.accounts, room.web.url))
         click.echo(f"  roomwatch demo 演示: open {room.web.url}  (Ctrl-C to stop 停止)\n")
         while not stop.wait(1) and not room.stop_event.is_set():
             pass

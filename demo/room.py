@@ -17,6 +17,7 @@ from core.config import Settings
 from core.errors import PortInUseError
 from dashboard.app import create_app
 from dashboard.serve import BackgroundServices, WebServer
+from demo import accounts as demo_accounts
 from demo.records import seed_records
 from inventory import vault
 from inventory.ledger import seed_room
@@ -84,6 +85,7 @@ class Demo:
     poll_interval: float = 10.0
     stop_event: threading.Event = field(default_factory=threading.Event)
     admin_password: str | None = None
+    accounts: demo_accounts.DemoAccounts | None = None
     agent_error: Exception | None = None
 
     def start(self) -> None:
@@ -98,6 +100,7 @@ class Demo:
             seed_room(s, load_demo_room(), self.sim.port, self.poll_interval)
             token = accounts.rotate_token(s, AGENT_TOKEN_NAME, actor="demo")
         seed_records(factory, datetime.now(UTC))
+        self.accounts = demo_accounts.setup(factory)
         app = create_app(self.settings, engine=self.engine)
         self.web = WebServer(app, self.settings.server.host, self.web_port)
         self.web.start()

@@ -1,7 +1,7 @@
 """Handover carry-over sources of the loan desk and key cabinet:
 
 - "loan": every item still out, overdue ones noted, a key with the supervisor who
-  approved its loan;
+  approved its loan; a key past its due time blocks the handover;
 - "key_check": a key cabinet whose half-monthly stock-take (每半月至少一次对钥匙柜进行盘存)
   is due, from its due day until a key stock-take of that room is closed.
 """
@@ -13,8 +13,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.duty import CarryOver
-from inventory.loans import is_overdue, outstanding
+from inventory.loans import is_overdue, needs_approval, outstanding
 from inventory.stocktake import KeyCheck, key_checks
+
+KEY_OVERDUE = "handover.block.key_overdue"
 
 
 def carry_over(session: Session, now: datetime) -> list[CarryOver]:
@@ -31,6 +33,8 @@ def carry_over(session: Session, now: datetime) -> list[CarryOver]:
                 source="loan",
                 ref=f"loan:{loan.id}",
                 summary=f"{title}{tag} 借给 {loan.borrower}{approved}，应还 {due}{late}",
+                # 交接班时检查各类工具和钥匙: a key past due cannot be checked at the handover
+                blocking=KEY_OVERDUE if late and needs_approval(d) else "",
                 url=f"/ledger/loans#loan-{loan.id}",
             )
         )

@@ -9,7 +9,8 @@ Amendments never change a record's rows or its frozen content (a correction is a
 below the record, ``{"correction": ...}``), so the ``sign`` entry is what the rows must
 match. Some parts of the frozen content are not the record's own rows and are left out of
 the comparison: the room's name and title (the ledger may rename a room), the gate's
-refusals at signing (handover), and the day's tallies of a review.
+refusals at signing, the people's display names and the shifts' names (handover: an admin
+may rename a person), and the day's tallies of a review.
 
 Roster plans are not signed records (nothing freezes them), so there is nothing to compare.
 """
@@ -63,7 +64,8 @@ KINDS: dict[str, Kind] = {
     sheets.KIND: Kind(InspectionSheet, _inspection, frozenset({"room", "room_title"}),
                       "inspection sheet", "巡检表"),
     handover.KIND: Kind(Handover, lambda s, row: handover.content(row),
-                        frozenset({"gate_refusals"}), "handover", "交接班记录"),
+                        frozenset({"gate_refusals", "names", "shifts"}), "handover",
+                        "交接班记录"),
     access.KIND: Kind(AccessEntry, access.content, frozenset({"room"}),
                       "access registration", "出入登记"),
     changes.KIND: Kind(ChangeRequest, lambda s, row: changes.content(row), frozenset(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -20,6 +21,7 @@ from store.models import ApiToken, User
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD = 8
+MAX_DISPLAY_NAME = 100
 
 
 class AccountError(RoomwatchError):
@@ -81,6 +83,29 @@ def create_user(
 
 def get_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
+
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """Each login's display name (王大壮 for wangdz); a login without one maps to itself."""
+    wanted = sorted(set(usernames))
+    query = select(User.username, User.display_name).where(User.username.in_(wanted))
+    found = {login: name for login, name in session.execute(query)}
+    return {n: found.get(n) or n for n in wanted}
+
+
+def set_display_name(session: Session, username: str, display_name: str, actor: str) -> User:
+    """Change the name shown on records and prints (the login stays)."""
+    user = get_user(session, username)
+    if user is None:
+        raise AccountError(f"no user {username!r}: check the name with the user list")
+    name = " ".join(display_name.split())
+    if not name or len(name) > MAX_DISPLAY_NAME:
+        raise AccountError(f"display name must be 1-{MAX_DISPLAY_NAME} characters")
+    before = user.display_name
+    user.display_name = name
+    audit.record(session, actor, "user.display_name", "user", user.id,
+                 before={"display_name": before}, after={"display_name": name})  # fmt: skip
+    return user
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:

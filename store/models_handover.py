@@ -32,6 +32,9 @@ class Handover(Base):
     fault: Mapped[bool] = mapped_column(Boolean, default=False)  # 事故处理 in progress
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     arrived_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # 提前N分钟到岗: the room's rule, fixed when the arrival is recorded (migration 0016; rows
+    # older than it keep the 15 minutes they were judged by)
+    arrive_before_minutes: Mapped[int] = mapped_column(default=10)
     outgoing_signer: Mapped[str | None] = mapped_column(String(100), nullable=True)
     incoming_signer: Mapped[str | None] = mapped_column(String(100), nullable=True)
     override_by: Mapped[str | None] = mapped_column(String(100), nullable=True)

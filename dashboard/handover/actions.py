@@ -95,14 +95,15 @@ def arrive(handover_id: int) -> ResponseReturnValue:
     s = db_session()
     try:
         with s.begin():
-            row = service.record_arrival(s, handover_id, g.user.username,
-                                         roomwatch().clock.now())  # fmt: skip
-            late = service.is_late(row.arrived_at, row.due_at)
+            row = service.record_arrival(
+                s, handover_id, g.user.username, roomwatch().clock.now(),
+                arrive_before_minutes=roomwatch().settings.handover.arrive_minutes)  # fmt: skip
+            late, minutes = service.minutes_late(row), row.arrive_before_minutes
     except RecordError as exc:
         return render_detail(handover_id, status=_status(exc),
                              reasons=[_(exc.msgid, **exc.params)])  # fmt: skip
     if late:
-        flash(_("handover.arrived_late"), "error")
+        flash(_("handover.arrived_late", minutes=minutes), "error")
     else:
         flash(_("handover.arrived"), "success")
     return redirect(url_for("handover.detail", handover_id=handover_id))
@@ -145,11 +146,15 @@ def sign(handover_id: int) -> ResponseReturnValue:
                          incoming_user=names["incoming_user"],
                          incoming_password=f.get("incoming_password", ""),
                          address=client_address(), now=now, confirmed=confirm,
-                         override=override, notes=notes, switching=switching,
-                         fault=fault)  # fmt: skip
+                         override=override, notes=notes, switching=switching, fault=fault,
+                         gate_severity=roomwatch().settings.handover.gate_min_severity)  # fmt: skip
     except GateRefused as exc:
-        return render_detail(handover_id, status=400, form=form,
-                             reasons=[refusal_text(r) for r in exc.refusals])  # fmt: skip
+        reasons = [refusal_text(r) for r in exc.refusals]
+        if exc.kept:  # §6.3: the handover stops, the outgoing person owns the fault
+            with s.begin():
+                service.keep_with_outgoing(s, handover_id, exc.kept, exc.outgoing, now)
+            reasons.append(_("handover.kept_by_outgoing", person=exc.outgoing))
+        return render_detail(handover_id, status=400, form=form, reasons=reasons)
     except RecordError as exc:
         return render_detail(handover_id, status=_status(exc), form=form,
                              reasons=[_(exc.msgid, **exc.params)])  # fmt: skip

@@ -22,6 +22,7 @@ from dashboard.inspection.amend import may_amend, post_amend
 from dashboard.security import ACTING_ROLES, client_address, login_required, role_required
 from records import amendments
 from records.errors import NotFound, RecordError
+from records.handover import review
 from records.inspection import export, history, sheets, templates
 from records.inspection.rounds import is_overdue
 from records.inspection.standards import Standard, standard_text
@@ -129,6 +130,8 @@ def render_sheet(
             can_amend=sheet.signed_at is not None and may_amend([sheet.signed_by or ""]),
             amend_errors=amend_errors or {}, amend_form=amend_form or {},
             marks=journal_marks.marks(s, sheets.KIND, sheet.id),
+            review=review.review_of(s, sheet.signed_at, review.local_tz())
+            if sheet.signed_at else None,
         )  # fmt: skip
     return page, status
 

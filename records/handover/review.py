@@ -111,3 +111,10 @@ def missing_reviews(session: Session, today: date, days: int = MISSING_WINDOW) -
     done = set(session.scalars(select(DayReview.day).where(
         DayReview.day >= first, DayReview.signed_at.is_not(None))))  # fmt: skip
     return [d for d in (first + timedelta(days=i) for i in range(days)) if d not in done]
+
+
+def review_of(session: Session, at: datetime, tz: tzinfo) -> DayReview | None:
+    """The supervisor's signed review of the local day holding ``at`` (a print's 主管审阅)."""
+    day = at.astimezone(tz).date()
+    return session.scalars(select(DayReview).where(
+        DayReview.day == day, DayReview.signed_at.is_not(None))).first()  # fmt: skip

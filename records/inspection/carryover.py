@@ -15,6 +15,7 @@ from store.models import Room
 from store.models_inspection import InspectionItem, InspectionSheet
 
 RECENT = timedelta(hours=24)
+ONSITE_BLOCKS = "handover.block.onsite_open"
 
 
 def carry_over(session: Session, now: datetime) -> list[CarryOver]:
@@ -34,6 +35,8 @@ def carry_over(session: Session, now: datetime) -> list[CarryOver]:
                 ref=f"inspection:{sheet.id}",
                 summary=f"巡检单 #{sheet.id} {rooms.get(sheet.room_id, '')} {when} 未签字"
                 f"（{left} 项待填{overdue}）",
+                # an on-site check still open is a fault being handled (§6.2 事故处理过程中)
+                blocking=ONSITE_BLOCKS if sheet.kind == "onsite" else "",
                 url=f"/inspection/{sheet.id}",
             )
         )

@@ -46,6 +46,7 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
                      device_type="tool", asset_tag="TOOL-001", title_zh="万用表",
                      community=""))  # fmt: skip
         create_user(s, "zhangsan", PASSWORD, Role.DUTY, "张三")
+        create_user(s, "wangdz", PASSWORD, Role.SUPERVISOR, "王大壮")
     with served(sqlite_engine) as url:
         yield Site(url, sqlite_engine)
 
@@ -62,6 +63,9 @@ def test_lend_the_key_and_take_it_back_damaged(site: Site, tmp_path: Path) -> No
         page.wait_for_load_state()
         assert page.locator("form.ledger-form .field-error").count() == 1
         page.locator("form.ledger-form input[name=due_at]").fill(tomorrow)
+        # a key: the supervisor approves by picking their name and typing their password
+        page.locator("form.ledger-form select[name=approver]").select_option(value="wangdz")
+        page.locator("form.ledger-form input[name=approver_password]").fill(PASSWORD)
         page.locator("form.ledger-form button[type=submit]").click()
         page.wait_for_url(f"{site.url}/ledger/loans")
         row = page.locator("table.ledger-out tr", has_text="王强")
@@ -92,6 +96,7 @@ def test_lend_the_key_and_take_it_back_damaged(site: Site, tmp_path: Path) -> No
         loan = s.scalar(select(Loan))
         assert loan is not None and loan.return_state == "damaged"
         assert loan.lent_by == "zhangsan" and loan.returned_to == "zhangsan"
+        assert loan.approved_by == "wangdz"
         key = s.scalar(select(Device).where(Device.name == "key-a101"))
         assert key is not None and key.status == "under_repair"
         actions = list(s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))

@@ -18,7 +18,7 @@ from core.types import Role
 from records import journal
 from records.handover import review, service
 from store.accounts import create_user
-from store.models import AuditEntry
+from store.models import Alarm, AuditEntry
 from store.models_handover import DayReview, Handover
 from tests.web.conftest import NOW, PASSWORD, form_token, login
 
@@ -50,6 +50,16 @@ def signing(alarm_id: int, **kw: Any) -> dict[str, Any]:
     return form
 
 
+def ready(sessions: Sessions, hid: int, alarm_id: int, arrive: bool = True) -> None:
+    """The firing alarm acknowledged and passed to wang; wang arrived in time."""
+    with sessions() as s, s.begin():
+        a = s.get(Alarm, alarm_id)
+        assert a is not None
+        a.status, a.acked_by, a.owner = "acknowledged", "zhang", "wang"
+        if arrive:
+            service.record_arrival(s, hid, "wang", START - timedelta(minutes=20))
+
+
 def row(sessions: Sessions, hid: int) -> Handover:
     with sessions() as s:
         h = s.get(Handover, hid)
@@ -70,6 +80,7 @@ def test_screen_shows_items_and_gate_reasons(client: FlaskClient, hid: int) -> N
 def test_duty_signs_both_and_the_record_is_frozen(
     app: Flask, client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int
 ) -> None:
+    ready(sessions, hid, alarm_id, arrive=False)
     incoming = app.test_client()
     login(incoming, "wang")
     assert post(incoming, f"/handover/{hid}/arrive").status_code == 302
@@ -107,6 +118,7 @@ def test_bad_signing_is_refused_whole(
     client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int, kw: dict[str, Any],
     text: str,
 ) -> None:  # fmt: skip
+    ready(sessions, hid, alarm_id)
     login(client, "zhang")
     resp = post(client, f"/handover/{hid}/sign", **signing(alarm_id, **kw))
     assert resp.status_code == 400
@@ -141,6 +153,7 @@ def test_supervisor_overrides_with_reason_and_password(
     client: FlaskClient, logged_in: Callable[[Role], str], sessions: Sessions, hid: int,
     alarm_id: int,
 ) -> None:  # fmt: skip
+    ready(sessions, hid, alarm_id)
     boss = logged_in(Role.SUPERVISOR)
     page = client.get(f"/handover/{hid}").get_data(as_text=True)
     assert 'name="override_reason"' in page
@@ -162,6 +175,8 @@ def test_supervisor_overrides_with_reason_and_password(
     with sessions() as s:
         body = journal.content_of(journal.entries_for(s, "handover", hid)[0])
         assert body["override"]["reason"] == "倒闸由检修班继续"
+        entry = journal.entries_for(s, service.OVERRIDE_KIND, hid)[0]
+        assert (entry.signer, entry.reason) == (boss, "倒闸由检修班继续")
 
 
 def test_supervisor_reviews_the_day(
@@ -213,6 +228,7 @@ def test_open_by_hand(client: FlaskClient, sessions: Sessions) -> None:
 def test_follow_up_item_added_and_must_be_confirmed(
     client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int
 ) -> None:
+    ready(sessions, hid, alarm_id)
     login(client, "zhang")
     assert post(client, f"/handover/{hid}/note", note="空调 2 号滤网待更换").status_code == 302
     empty = post(client, f"/handover/{hid}/note", note="  ")
@@ -226,10 +242,113 @@ def test_follow_up_item_added_and_must_be_confirmed(
     assert ok.status_code == 302 and row(sessions, hid).signed_at is not None
 
 
-def test_english_screen(client: FlaskClient, hid: int, alarm_id: int) -> None:
+def test_english_screen(client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int) -> None:
+    ready(sessions, hid, alarm_id)
     login(client, "zhang")
     post(client, "/language", lang="en")
     page = client.get(f"/handover/{hid}").get_data(as_text=True)
     assert "The shift notes are empty" in page and "Both sign: hand over" in page
     refused = post(client, f"/handover/{hid}/sign", **signing(alarm_id, switching="1"))
     assert "A switching operation is in progress" in refused.get_data(as_text=True)
+
+
+# --- issue 12: the handover gate (points 1 and 3) --------------------------------------
+
+
+def fire_during(sessions: Sessions) -> int:
+    """A critical alarm that fires after the handover opened (at NOW)."""
+    with sessions() as s, s.begin():
+        a = Alarm(rule="room_temp_high", device="crac-2", instance="", severity=3,
+                  peak_severity=3, status="firing", summary_zh="机房温度过高",
+                  summary_en="Room temperature high", first_seen=NOW + timedelta(minutes=2),
+                  last_seen=NOW + timedelta(minutes=2))  # fmt: skip
+        s.add(a)
+        s.flush()
+        return a.id
+
+
+def test_alarm_fired_during_handover_refuses_signing_with_the_reason(
+    client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int
+) -> None:
+    ready(sessions, hid, alarm_id)
+    new = fire_during(sessions)
+    login(client, "zhang")
+    confirm = [f"alarm:{alarm_id}", f"alarm:{new}"]
+    resp = post(client, f"/handover/{hid}/sign", **signing(alarm_id, confirm=confirm))
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert "在交接过程中发生" in text and "机房温度过高" in text and "crac-2" in text
+    assert row(sessions, hid).signed_at is None
+    with sessions() as s:  # the outgoing shift stays in charge: zhang owns it
+        assert s.get(Alarm, new).owner == "zhang"  # type: ignore[union-attr]
+    post(client, "/language", lang="en")
+    en = post(client, f"/handover/{hid}/sign", **signing(alarm_id, confirm=confirm))
+    assert "fired during the handover" in en.get_data(as_text=True)
+    assert "Room temperature high" in en.get_data(as_text=True)
+
+
+def test_duty_cannot_forge_an_override_of_a_fault(
+    client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int
+) -> None:
+    ready(sessions, hid, alarm_id)
+    new = fire_during(sessions)
+    login(client, "zhang")
+    form = signing(alarm_id, confirm=[f"alarm:{alarm_id}", f"alarm:{new}"],
+                   override_reason="我说可以", override_password=PASSWORD)  # fmt: skip
+    assert post(client, f"/handover/{hid}/sign", **form).status_code == 403
+    with sessions() as s:
+        assert row(sessions, hid).signed_at is None
+        assert journal.entries_for(s, service.OVERRIDE_KIND, hid) == []
+
+
+def test_supervisor_override_of_a_fault_signs_and_journals(
+    client: FlaskClient, logged_in: Callable[[Role], str], sessions: Sessions, hid: int,
+    alarm_id: int,
+) -> None:  # fmt: skip
+    ready(sessions, hid, alarm_id)
+    new = fire_during(sessions)
+    boss = logged_in(Role.SUPERVISOR)
+    form = signing(alarm_id, confirm=[f"alarm:{alarm_id}", f"alarm:{new}"],
+                   override_reason="故障由接班人接手", override_password=PASSWORD)  # fmt: skip
+    assert post(client, f"/handover/{hid}/sign", **form).status_code == 302
+    with sessions() as s:
+        entry = journal.entries_for(s, service.OVERRIDE_KIND, hid)[0]
+        assert (entry.signer, entry.reason) == (boss, "故障由接班人接手")
+        assert s.get(Alarm, new).owner == "wang"  # type: ignore[union-attr]
+
+
+def test_signing_before_the_arrival_is_refused(
+    client: FlaskClient, sessions: Sessions, hid: int, alarm_id: int
+) -> None:
+    ready(sessions, hid, alarm_id, arrive=False)
+    login(client, "zhang")
+    resp = post(client, f"/handover/{hid}/sign", **signing(alarm_id))
+    assert resp.status_code == 400 and "尚未登记到岗" in resp.get_data(as_text=True)
+    assert row(sessions, hid).signed_at is None
+
+
+def test_late_arrival_shown_on_the_record_and_the_day_review(
+    app: Flask, client: FlaskClient, logged_in: Callable[[Role], str], sessions: Sessions,
+    hid: int, alarm_id: int,
+) -> None:  # fmt: skip
+    ready(sessions, hid, alarm_id, arrive=False)
+    with sessions() as s, s.begin():  # 4 minutes before the start: 6 minutes late (rule 10)
+        service.record_arrival(s, hid, "wang", START - timedelta(minutes=4),
+                               arrive_before_minutes=10)  # fmt: skip
+    logged_in(Role.SUPERVISOR)
+    page = client.get(f"/handover/{hid}").get_data(as_text=True)
+    assert "迟到 6 分钟" in page and "提前10分钟" in page
+    day = START.astimezone(review.local_tz()).date().isoformat()
+    assert "迟到 6 分钟" in client.get(f"/handover/day?day={day}").get_data(as_text=True)
+
+
+def test_arrival_follows_the_rooms_setting(
+    app: Flask, client: FlaskClient, sessions: Sessions, hid: int
+) -> None:
+    settings = app.extensions["roomwatch"].settings.handover
+    settings.room_arrive_before_minutes, settings.duty_room = {"B1": 15}, "B1"
+    login(client, "wang")
+    assert "提前15分钟" in client.get(f"/handover/{hid}").get_data(as_text=True)
+    assert post(client, f"/handover/{hid}/arrive").status_code == 302
+    h = row(sessions, hid)
+    assert h.arrive_before_minutes == 15 and service.minutes_late(h) is None

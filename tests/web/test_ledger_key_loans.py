@@ -52,8 +52,14 @@ def as_role(app: Flask, make_user: Callable[[Role], str]) -> Callable[[Role], Fl
 
 
 def lend(client: FlaskClient, key_id: int, **kw: str) -> Any:
-    data = {"device_id": str(key_id), "borrower": "王强（华信机电）", "due_at": TOMORROW,
-            "purpose": "空调检修", "csrf_token": form_token(client, "/ledger/loans"), **kw}
+    data = {
+        "device_id": str(key_id),
+        "borrower": "王强（华信机电）",
+        "due_at": TOMORROW,
+        "purpose": "空调检修",
+        "csrf_token": form_token(client, "/ledger/loans"),
+        **kw,
+    }
     return client.post("/ledger/loans/lend", data=data)  # fmt: skip
 
 
@@ -117,8 +123,10 @@ def test_the_key_cabinet_check_is_scheduled_and_started_from_the_stocktake_page(
     with sessions() as s:
         room_id = s.scalar(select(Room.id))
     token = form_token(duty, "/ledger/stocktake")
-    resp = duty.post("/ledger/stocktake/start",
-                     data={"room_id": str(room_id), "scope": "keys", "csrf_token": token})
+    resp = duty.post(
+        "/ledger/stocktake/start",
+        data={"room_id": str(room_id), "scope": "keys", "csrf_token": token},
+    )
     assert resp.status_code == 302
     take_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     page = duty.get(f"/ledger/stocktake/{take_id}").get_data(as_text=True)
@@ -127,8 +135,10 @@ def test_the_key_cabinet_check_is_scheduled_and_started_from_the_stocktake_page(
                      data={"csrf_token": token}).status_code == 302  # fmt: skip
     page = duty.get("/ledger/stocktake").get_data(as_text=True)
     assert "从未盘存" not in page and "已到期" not in page
-    resp = duty.post("/ledger/stocktake/start",
-                     data={"room_id": str(room_id), "scope": "cabinet", "csrf_token": token})
+    resp = duty.post(
+        "/ledger/stocktake/start",
+        data={"room_id": str(room_id), "scope": "cabinet", "csrf_token": token},
+    )
     assert resp.status_code == 400
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(StockTake)) == 1

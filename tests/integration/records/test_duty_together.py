@@ -136,6 +136,8 @@ def test_a_shift_change_through_the_real_roster_gate_owner_and_review(
         hid = s.scalars(select(Handover.id).where(Handover.due_at == inc.start)).one()
         refs = list(s.scalars(select(HandoverItem.ref).where(HandoverItem.handover_id == hid)))
     assert f"alarm:{critical}" in refs and f"alarm:{warning}" in refs
+    with sessions() as s, s.begin():  # face to face: the incoming person arrives first
+        handover.record_arrival(s, hid, taker, when)
     sign = {"outgoing_user": giver, "outgoing_password": PASSWORD, "incoming_user": taker,
             "incoming_password": PASSWORD, "address": "10.0.0.9", "now": when,
             "confirmed": refs, "notes": "UPS 告警处理中，已通知厂家"}  # fmt: skip
@@ -143,8 +145,12 @@ def test_a_shift_change_through_the_real_roster_gate_owner_and_review(
         handover.sign(s, hid, **sign)
     msgids = {r.msgid for r in refused.value.refusals}
     # the warning is handed over as is; the critical one the outgoing person holds refuses
-    assert msgids == {"handover.gate.alarm_in_handling"}
-    assert [r.params["id"] for r in refused.value.refusals] == [critical]
+    # and the seeded change in progress with power work blocks too (§6.2 倒闸操作)
+    assert msgids == {"handover.gate.alarm_in_handling", "handover.gate.blocking"}
+    assert [r.params["id"] for r in refused.value.refusals if "id" in r.params] == [critical]
+    assert {r.params["reason"] for r in refused.value.refusals if "reason" in r.params} == {
+        "handover.block.change_switching"
+    }
     with sessions() as s:
         assert s.get(Handover, hid).signed_at is None  # type: ignore[union-attr]
         assert s.get(Alarm, critical).owner == giver  # type: ignore[union-attr]

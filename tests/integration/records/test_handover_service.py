@@ -62,11 +62,16 @@ def _sign(s: Session, hid: int, **kw: object) -> Handover:
     return service.sign(s, hid, **args)  # type: ignore[arg-type]
 
 
-def _ready(db: sessionmaker[Session], hid: int, release: bool = True) -> list[str]:
-    """Notes written, the critical alarm released by its owner, every item confirmed."""
+def _ready(
+    db: sessionmaker[Session], hid: int, release: bool = True, arrive: bool = True
+) -> list[str]:
+    """Notes written, the critical alarm released by its owner, the incoming person arrived
+    in time; returns every item's ref (to confirm)."""
     with db() as s, s.begin():
         if release:
             s.get(Alarm, 1).owner = "wang"  # type: ignore[union-attr]
+        if arrive:
+            service.record_arrival(s, hid, "wang", START - timedelta(minutes=20))
         row = service.get(s, hid)
         refs = [i.ref for i in row.items]
         service.save_draft(s, hid, actor="zhang", now=NOW, notes="UPS 电池供电中", switching=False,
@@ -101,9 +106,9 @@ def test_tick_opens_from_the_roster_once(
 
 def test_sign_both_freezes_once_and_hands_alarms_over(db: sessionmaker[Session]) -> None:
     hid = _open(db)
-    refs = _ready(db, hid)
-    with db() as s, s.begin():
-        service.record_arrival(s, hid, "wang", START - timedelta(minutes=10))
+    refs = _ready(db, hid, arrive=False)
+    with db() as s, s.begin():  # 5 minutes before the start: late under the 10-minute rule
+        service.record_arrival(s, hid, "wang", START - timedelta(minutes=5))
     with db() as s, s.begin():
         _sign(s, hid, confirmed=refs)
     with db() as s:
@@ -115,9 +120,9 @@ def test_sign_both_freezes_once_and_hands_alarms_over(db: sessionmaker[Session])
         body = journal.content_of(entries[0])
         assert body["late"] is True and body["incoming_signer"] == "wang"
         assert len(body["items"]) == 3
-        # acknowledged alarms now belong to the incoming person, with a timeline event
+        # every open alarm now belongs to the incoming person, with a timeline event
         assert s.get(Alarm, 3).owner == "wang"  # type: ignore[union-attr]
-        assert s.get(Alarm, 2).owner is None  # type: ignore[union-attr]
+        assert s.get(Alarm, 2).owner == "wang"  # type: ignore[union-attr]
         ev = s.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id == 3)).one()
         assert ev.kind == "owner" and f"handover #{hid}" in ev.detail
     with pytest.raises(RecordError, match="already_signed"), db() as s, s.begin():
@@ -126,6 +131,8 @@ def test_sign_both_freezes_once_and_hands_alarms_over(db: sessionmaker[Session])
 
 def test_gate_refuses_and_writes_nothing(db: sessionmaker[Session]) -> None:
     hid = _open(db)
+    with db() as s, s.begin():
+        service.record_arrival(s, hid, "wang", NOW)
     with pytest.raises(GateRefused) as exc, db() as s, s.begin():
         _sign(s, hid, confirmed=["alarm:2"])
     assert [r.msgid for r in exc.value.refusals] == [
@@ -143,10 +150,14 @@ def test_gate_refuses_and_writes_nothing(db: sessionmaker[Session]) -> None:
      ({"incoming_password": "nope"}, "sign.wrong_password"),
      ({"incoming_user": "zhang"}, "handover.same_person"),
      ({"outgoing_user": "boss"}, "handover.not_outgoing"),
-     ({"incoming_user": "viewer"}, "sign.role_cannot_sign"),
-     ({"confirmed": ["alarm:99"]}, "handover.unknown_item")],
-    ids=["outgoing-password", "incoming-password", "same-person", "not-outgoing", "readonly",
-         "forged-item"],
+     ({"incoming_user": "viewer"}, "handover.not_incoming"),
+     ({"confirmed": ["alarm:99"]}, "handover.unknown_item"),
+     # who signs is checked before the password: the wrong person hears why (issue 12.6)
+     ({"incoming_user": "boss", "incoming_password": "nope"}, "handover.not_incoming"),
+     ({"outgoing_user": "boss", "outgoing_password": "nope"}, "handover.not_outgoing")],
+    ids=["outgoing-password", "incoming-password", "same-person", "not-outgoing",
+         "readonly-not-incoming", "forged-item", "wrong-incoming-before-password",
+         "wrong-outgoing-before-password"],
 )  # fmt: skip
 def test_bad_signatures_are_refused(
     db: sessionmaker[Session], kw: dict[str, object], msgid: str
@@ -167,6 +178,7 @@ def test_supervisor_override_is_journaled(db: sessionmaker[Session]) -> None:
     with db() as s, s.begin():
         service.save_draft(s, hid, actor="zhang", now=NOW, notes="倒闸操作未完", switching=True,
                            fault=False)  # fmt: skip
+        service.record_arrival(s, hid, "wang", NOW)
     with pytest.raises(RecordError, match="needs_reason"), db() as s, s.begin():
         _sign(s, hid, override=Override("boss", PW, " "))
     with pytest.raises(SignatureRefused, match="role_cannot_sign"), db() as s, s.begin():
@@ -263,7 +275,9 @@ def test_retention_purge_clears_old_signed_handovers(db: sessionmaker[Session]) 
     old = NOW - timedelta(days=4 * 365)
     with db() as s, s.begin():
         s.get(Alarm, 1).owner = "wang"  # type: ignore[union-attr]
+        s.get(Alarm, 1).first_seen = old - timedelta(hours=1)  # type: ignore[union-attr]
         hid = service.open_handover(s, NIGHT, DAY, old).id
+        service.record_arrival(s, hid, "wang", old)
         service.sign(s, hid, outgoing_user="zhang", outgoing_password=PW, incoming_user="wang",
                      incoming_password=PW, address="", now=old, notes="旧记录",
                      confirmed=["alarm:1", "alarm:2", "alarm:3"])  # fmt: skip
@@ -278,3 +292,192 @@ def test_retention_purge_clears_old_signed_handovers(db: sessionmaker[Session]) 
         assert s.scalars(select(DayReview)).first() is None
         assert {i.handover_id for i in s.scalars(select(HandoverItem))} == {draft}
         assert journal.verify(s).ok
+
+
+# --- issue 12, point 1: a fault that arises during a handover stops it --------------------
+
+
+def _fire(db: sessionmaker[Session], n: int, sev: int, at: datetime, status: str = "firing",
+          acked: str | None = None) -> None:  # fmt: skip
+    with db() as s, s.begin():
+        a = _alarm(n, f"dev-{n}", sev, status, acked)
+        a.first_seen = at
+        s.add(a)
+
+
+def test_alarm_fired_during_handover_refuses_and_stays_with_outgoing(
+    db: sessionmaker[Session],
+) -> None:
+    hid = _open(db)
+    refs = _ready(db, hid)
+    # acknowledged at once, even owned by the incoming person: it still stops the handover
+    _fire(db, 7, 3, NOW + timedelta(minutes=1), "acknowledged", "wang")
+    with pytest.raises(GateRefused) as exc, db() as s, s.begin():
+        _sign(s, hid, confirmed=[*refs, "alarm:7"])
+    fired = [r for r in exc.value.refusals if r.msgid == "handover.gate.alarm_fired"]
+    assert [(r.params["id"], r.params["device"], r.params["alarm"]) for r in fired] == [
+        (7, "dev-7", "告警7")
+    ]
+    assert exc.value.kept == (7,) and exc.value.outgoing == "zhang"
+    with db() as s, s.begin():
+        service.keep_with_outgoing(s, hid, exc.value.kept, exc.value.outgoing, NOW)
+    with db() as s:
+        assert s.get(Alarm, 7).owner == "zhang"  # type: ignore[union-attr]
+        assert service.get(s, hid).signed_at is None
+
+
+def test_critical_alarm_firing_unacknowledged_at_signing_refuses(
+    db: sessionmaker[Session],
+) -> None:
+    hid = _open(db)
+    _fire(db, 8, 3, NOW - timedelta(minutes=30))  # before the opening, nobody acknowledged
+    refs = _ready(db, hid)
+    with pytest.raises(GateRefused) as exc, db() as s, s.begin():
+        _sign(s, hid, confirmed=[*refs, "alarm:8"])
+    assert [r.msgid for r in exc.value.refusals] == ["handover.gate.alarm_unacknowledged"]
+    # the warning alarm 2 (firing) passes at the default severity, stops at "warning"
+    with db() as s, s.begin():
+        s.get(Alarm, 8).status = "resolved"  # type: ignore[union-attr]
+    with pytest.raises(GateRefused) as warn, db() as s, s.begin():
+        _sign(s, hid, confirmed=refs, gate_severity=2)
+    assert [(r.msgid, r.params["id"]) for r in warn.value.refusals] == [
+        ("handover.gate.alarm_unacknowledged", 2),
+        ("handover.gate.alarm_in_handling", 3),
+    ]
+    with db() as s, s.begin():
+        _sign(s, hid, confirmed=refs)
+
+
+def test_override_of_a_fault_is_journaled_and_the_incoming_owns_the_alarms(
+    db: sessionmaker[Session],
+) -> None:
+    hid = _open(db)
+    refs = _ready(db, hid)
+    _fire(db, 7, 3, NOW + timedelta(minutes=1))
+    with db() as s, s.begin():
+        _sign(s, hid, confirmed=[*refs, "alarm:7"],
+              override=Override("boss", PW, "接班人已接手处理 UPS 故障"))  # fmt: skip
+    with db() as s:
+        entries = journal.entries_for(s, service.OVERRIDE_KIND, hid)
+        assert [(e.action, e.signer, e.reason) for e in entries] == [
+            ("override", "boss", "接班人已接手处理 UPS 故障")]  # fmt: skip
+        body = journal.content_of(entries[0])
+        assert body["refusals"][0]["msgid"] == "handover.gate.alarm_fired"
+        assert body["refusals"][0]["id"] == 7
+        assert {a.id: a.owner for a in s.scalars(select(Alarm).where(Alarm.id.in_([1, 2, 3, 7])))
+                } == {1: "wang", 2: "wang", 3: "wang", 7: "wang"}  # fmt: skip
+        assert journal.verify(s).ok
+
+
+# --- point 2: carried-over items that block -------------------------------------------
+
+
+def _change(s: Session, title: str, device_type: str = "server", state: str = "in_progress"
+            ) -> int:  # fmt: skip
+    from store.models import Device
+    from store.models_changes import ChangeDevice, ChangeRequest
+
+    d = Device(name=f"d-{title[:20]}-{device_type}", device_type=device_type, kind="asset")
+    s.add(d)
+    s.flush()
+    c = ChangeRequest(title=title, plan="按方案执行", risk="high", backout_plan="回退",
+                      window_start=NOW - timedelta(hours=1), window_end=NOW + timedelta(hours=2),
+                      state=state, requested_by="zhang", created_at=NOW - timedelta(days=1),
+                      emergency=True, started_at=NOW - timedelta(minutes=30))  # fmt: skip
+    c.devices.append(ChangeDevice(device_id=d.id, device_name=d.name))
+    s.add(c)
+    s.flush()
+    return c.id
+
+
+@pytest.mark.parametrize(
+    ("title", "dtype", "state", "blocks"),
+    [("配电柜倒闸操作", "server", "in_progress", True),
+     ("更换 UPS 模块", "ups", "in_progress", True),
+     ("更换交换机风扇", "switch", "in_progress", False),
+     ("配电柜倒闸操作", "server", "implemented", False)],
+    ids=["switching-words", "power-device", "no-power-work", "finished"],
+)  # fmt: skip
+def test_change_with_switching_in_progress_blocks(
+    db: sessionmaker[Session], title: str, dtype: str, state: str, blocks: bool
+) -> None:
+    with db() as s, s.begin():
+        cid = _change(s, title, dtype, state)
+    hid = _open(db)
+    refs = _ready(db, hid)
+    with db() as s:
+        item = {i.ref: i for i in service.get(s, hid).items}[f"change:{cid}"]
+        assert bool(item.blocking) is blocks
+    if not blocks:
+        return
+    with pytest.raises(GateRefused) as exc, db() as s, s.begin():
+        _sign(s, hid, confirmed=refs)
+    assert [r.params.get("reason") for r in exc.value.refusals] == [
+        "handover.block.change_switching"]  # fmt: skip
+
+
+def test_open_onsite_check_and_overdue_key_block(db: sessionmaker[Session]) -> None:
+    from store.models import Device, Room
+    from store.models_inspection import InspectionSheet
+    from store.models_ledger import Loan
+
+    with db() as s, s.begin():
+        room = Room(name="A101")
+        s.add(room)
+        s.flush()
+        for kind in ("onsite", "scheduled"):
+            s.add(InspectionSheet(room_id=room.id, slot=f"{kind}:1", kind=kind,
+                                  opened_at=NOW - timedelta(hours=1), due_by=NOW))  # fmt: skip
+        for n, (dtype, due) in enumerate((("key", NOW - timedelta(hours=1)),
+                                          ("key", NOW + timedelta(hours=1)),
+                                          ("tool", NOW - timedelta(hours=1)))):  # fmt: skip
+            d = Device(name=f"asset-{n}", device_type=dtype, kind="asset")
+            s.add(d)
+            s.flush()
+            s.add(Loan(device_id=d.id, borrower="li", lent_by="zhang", lent_at=NOW - timedelta(
+                hours=3), due_at=due))  # fmt: skip
+    hid = _open(db)
+    with db() as s:
+        blocking = {i.summary[:9]: i.blocking for i in service.get(s, hid).items if i.blocking}
+        by_source = sorted((i.source, i.blocking) for i in service.get(s, hid).items
+                           if i.blocking)  # fmt: skip
+    assert by_source == [("inspection", "handover.block.onsite_open"),
+                         ("loan", "handover.block.key_overdue")], blocking  # fmt: skip
+
+
+# --- point 3: the arrival, face to face, by the room's rule ---------------------------
+
+
+def test_signing_needs_the_arrival_of_the_incoming_signer(db: sessionmaker[Session]) -> None:
+    hid = _open(db)
+    refs = _ready(db, hid, arrive=False)
+    with pytest.raises(RecordError) as exc, db() as s, s.begin():
+        _sign(s, hid, confirmed=refs)
+    assert exc.value.msgid == "handover.not_arrived_yet"
+    with db() as s, s.begin():
+        create_user(s, "li", PW, Role.DUTY)
+        service.record_arrival(s, hid, "li", START - timedelta(minutes=20))
+    with pytest.raises(RecordError) as other, db() as s, s.begin():
+        _sign(s, hid, confirmed=refs)
+    assert other.value.msgid in {"handover.arrived_other", "handover.not_incoming"}
+    with db() as s:
+        assert service.get(s, hid).signed_at is None
+
+
+@pytest.mark.parametrize(
+    ("rule", "early", "late"),
+    [(10, 10, None), (10, 9, 1), (15, 12, 3), (15, 15, None)],
+    ids=["machine-room-on-time", "machine-room-late", "engineering-late",
+         "engineering-on-time"],
+)  # fmt: skip
+def test_lateness_follows_the_rooms_rule(
+    db: sessionmaker[Session], rule: int, early: int, late: int | None
+) -> None:
+    hid = _open(db)
+    with db() as s, s.begin():
+        row = service.record_arrival(s, hid, "wang", START - timedelta(minutes=early),
+                                     arrive_before_minutes=rule)  # fmt: skip
+        assert service.minutes_late(row) == late
+        assert service.arrive_by(row) == START - timedelta(minutes=rule)
+    with db() as s:
+        assert service.content(service.get(s, hid))["late"] is (late is not None)
