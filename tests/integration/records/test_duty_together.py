@@ -145,11 +145,12 @@ def test_a_shift_change_through_the_real_roster_gate_owner_and_review(
         handover.sign(s, hid, **sign)
     msgids = {r.msgid for r in refused.value.refusals}
     # the warning is handed over as is; the critical one the outgoing person holds refuses
-    # and the seeded change in progress with power work blocks too (§6.2 倒闸操作)
+    # and the seeded open on-site check and overdue key block too (§6.2, §3.6)
     assert msgids == {"handover.gate.alarm_in_handling", "handover.gate.blocking"}
     assert [r.params["id"] for r in refused.value.refusals if "id" in r.params] == [critical]
     assert {r.params["reason"] for r in refused.value.refusals if "reason" in r.params} == {
-        "handover.block.change_switching"
+        "handover.block.onsite_open",
+        "handover.block.key_overdue",
     }
     with sessions() as s:
         assert s.get(Handover, hid).signed_at is None  # type: ignore[union-attr]
@@ -189,4 +190,4 @@ def test_a_shift_change_through_the_real_roster_gate_owner_and_review(
     done = subprocess.run([*cmd, "journal", "verify"], capture_output=True, text=True, env=env,
                           timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "journal OK: 3 entries" in done.stdout
+    assert "journal OK: 4 entries" in done.stdout
