@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from dashboard.api.metrics import ingest_metrics
-from dashboard.api.schemas import BatchId, Name, Refused, Storable, UtcTime, judge
+from dashboard.api.schemas import AgentName, BatchId, Name, Refused, Storable, UtcTime, judge
 from dashboard.api.views import body_error, bp, token_required
 from dashboard.extensions import db_session, roomwatch
 from rules.service import RuleRunner
@@ -64,7 +64,7 @@ class EventIn(BaseModel):
 class EventsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    agent: Name
+    agent: AgentName
     batch_id: BatchId | None = None
     events: list[EventIn]
 

@@ -59,6 +59,8 @@ def _to_utc(value: datetime) -> datetime:
 
 Storable = AfterValidator(_storable_text)
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100), Storable]
+# the agent names the whole batch: a NUL there refuses the body (422), so the schema says so
+AgentName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
 MetricName = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 ]
@@ -113,7 +115,7 @@ class BatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    agent: Name = Field(description="The sending agent's name")
+    agent: AgentName = Field(description="The sending agent's name (no NUL character)")
     batch_id: BatchId | None = None
     samples: list[SampleIn]
 

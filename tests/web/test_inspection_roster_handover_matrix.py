@@ -94,6 +94,7 @@ def world(sessions: Sessions) -> World:
         night = ShiftSlot("night", START - timedelta(hours=12), START, ("zhang",))
         day = ShiftSlot("day", START, START + timedelta(hours=12), ("wang",))
         done = handover.open_handover(s, night, day, NOW).id
+        handover.record_arrival(s, done, "wang", NOW)  # face to face, before signing
         handover.sign(s, done, outgoing_user="zhang", outgoing_password=PASSWORD,
                       incoming_user="wang", incoming_password=PASSWORD, address="10.1.1.6",
                       now=NOW, notes="UPS 电池供电，已通知厂家",

@@ -79,6 +79,7 @@ def test_an_edited_handover_shows_the_banner(
         night = ShiftSlot("night", start - timedelta(hours=12), start, ("zhang",))
         day = ShiftSlot("day", start, start + timedelta(hours=12), ("wang",))
         hid = handover.open_handover(s, night, day, NOW).id
+        handover.record_arrival(s, hid, "wang", NOW)
         handover.sign(s, hid, outgoing_user="zhang", outgoing_password=PASSWORD,
                       incoming_user="wang", incoming_password=PASSWORD, address="",
                       now=NOW, notes="UPS 正常")  # fmt: skip

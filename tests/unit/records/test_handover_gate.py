@@ -37,7 +37,9 @@ CONFIRMED = GateItem("loan:1", "万用表借出", confirmed=True)
         (GateInput(**OK, alarms=(GateAlarm(1, 3, "acknowledged", owner="wang",
                                            acked_by="li"),)), []),
         (GateInput(**OK, alarms=(GateAlarm(1, 2, "acknowledged", owner="zhang"),)), []),
-        (GateInput(**OK, alarms=(GateAlarm(1, 3, "firing"),)), []),
+        # a critical alarm firing with nobody acknowledging it stops the handover (§6.3)
+        (GateInput(**OK, alarms=(GateAlarm(1, 3, "firing"),)),
+         ["handover.gate.alarm_unacknowledged"]),
         (GateInput(**OK, alarms=(GateAlarm(1, 3, "resolved", owner="zhang"),)), []),
         (GateInput(OUT, fault=True, items=(GateItem("a"), GateItem("b", blocking="x"))),
          ["handover.gate.fault", "handover.gate.blocking", "handover.gate.unconfirmed",
@@ -68,14 +70,19 @@ SHIFT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("arrived", "late"),
-    [(None, False), (SHIFT - timedelta(minutes=30), False),
-     (SHIFT - timedelta(minutes=15), False), (SHIFT - timedelta(minutes=14), True),
-     (SHIFT + timedelta(minutes=5), True)],
-    ids=["not-yet", "early", "exactly-15", "14-before", "after-start"],
+    ("arrived", "minutes", "late"),
+    [(None, 10, False), (SHIFT - timedelta(minutes=30), 10, False),
+     (SHIFT - timedelta(minutes=10), 10, False), (SHIFT - timedelta(minutes=9), 10, True),
+     (SHIFT - timedelta(minutes=14), 10, False), (SHIFT - timedelta(minutes=15), 15, False),
+     (SHIFT - timedelta(minutes=14), 15, True), (SHIFT + timedelta(minutes=5), 10, True)],
+    ids=["not-yet", "early", "exactly-10", "9-before", "14-before-machine-room",
+         "exactly-15-engineering", "14-before-engineering", "after-start"],
 )  # fmt: skip
-def test_late_arrival(arrived: datetime | None, late: bool) -> None:
-    assert is_late(arrived, SHIFT) is late
+def test_late_arrival(arrived: datetime | None, minutes: int, late: bool) -> None:
+    """The machine room's clause: 10 minutes early (the default); the engineering one: 15."""
+    assert is_late(arrived, SHIFT, minutes) is late
+    if minutes == 10:
+        assert is_late(arrived, SHIFT) is late  # 10 is the default
 
 
 NIGHT = ShiftSlot("night", SHIFT - timedelta(hours=12), SHIFT, ("zhang",))
