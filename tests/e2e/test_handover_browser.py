@@ -48,6 +48,7 @@ def site(sqlite_engine: Engine) -> Iterator[Site]:
         hid = service.open_handover(
             s, ShiftSlot("night", start - timedelta(hours=12), start, ("zhang",)),
             ShiftSlot("day", start, start + timedelta(hours=12), ("wang",)), now).id  # fmt: skip
+        service.record_arrival(s, hid, "wang", now)  # face to face, 20 minutes early
     with served(sqlite_engine) as url:
         yield Site(url, sqlite_engine, hid)
 

@@ -89,7 +89,7 @@ def test_fill_abnormal_item_sign_and_frozen_on_a_tablet(site: Site, tmp_path: Pa
         page.locator(".insp-sign button").click()
         page.wait_for_url(f"{site.url}{target}")
         signed = page.locator(".insp-signed").inner_text()
-        assert "已由 zhang" in signed and "冻结" in signed
+        assert "已由 张三" in signed and "冻结" in signed
         assert page.locator("input[type=radio]").count() == 0  # frozen: nothing to tick
         assert page.locator("input[name=password]").count() == 0
         assert "灭火器压力不足" in page.locator("li.insp-item").nth(0).inner_text()
